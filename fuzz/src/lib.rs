@@ -1,0 +1,122 @@
+//! Fuzzing entry points for the ER7 engine, shared by the cargo-fuzz targets
+//! in `fuzz_targets/` and by the tests below, which replay `corpus/seeds`.
+//!
+//! Run a target with `cargo fuzz run er7` from this folder (on stable Rust,
+//! set `RUSTC_BOOTSTRAP=1`).
+
+use hl7_runtime::er7::{Delimiters, Message, Path, parse_stream};
+
+/// Parses `data` as a stream; for every message that parses, reads values by
+/// path and by walking, writes it back and checks that the result parses to
+/// the same thing, and re-encodes it with other delimiters and back. Panics
+/// (which the fuzzer reports) when an invariant breaks.
+pub fn parse_get_write(data: &[u8]) {
+    let paths: Vec<Path> = [
+        "MSH-9.1",
+        "PID-5.1",
+        "PID-3[*].4.2",
+        "OBX[*]-5",
+        "OBX[2]-5[*].2",
+    ]
+    .iter()
+    .map(|p| p.parse().expect("fixed paths parse"))
+    .collect();
+    // A short UTF-8 input is also tried as a path.
+    let extra = std::str::from_utf8(data)
+        .ok()
+        .filter(|s| s.len() < 40)
+        .and_then(|s| s.parse::<Path>().ok());
+
+    for msg in parse_stream(data).flatten() {
+        for p in paths.iter().chain(extra.iter()) {
+            let first = msg.get(p).map(|v| v.raw());
+            assert_eq!(first, msg.get_all(p).next().map(|v| v.raw()), "{p}");
+            for v in msg.get_all(p) {
+                let _ = v.text();
+                let _ = v.try_text();
+            }
+        }
+        for seg in msg.segments() {
+            for (_, field) in seg.fields() {
+                for rep in field.repetitions() {
+                    for comp in rep.components() {
+                        for sub in comp.subcomponents() {
+                            let _ = sub.text();
+                            let _ = sub.fragments().count();
+                        }
+                    }
+                }
+            }
+        }
+        let _ = msg.check();
+
+        let wire = msg.to_er7();
+        let again = Message::parse(&wire).expect("written ER7 parses");
+        assert_eq!(again.to_er7(), wire, "write is idempotent");
+        assert_eq!(again.segment_count(), msg.segment_count());
+        if msg.is_canonical() {
+            assert_eq!(
+                wire,
+                msg.as_bytes(),
+                "CR-terminated input writes back byte for byte"
+            );
+        }
+
+        let alt = Delimiters {
+            field: b'#',
+            component: b'!',
+            repetition: b'*',
+            escape: b'$',
+            subcomponent: b'@',
+            truncation: None,
+        };
+        let original = msg.delimiters();
+        if let Ok(other) = msg.to_er7_with(&alt) {
+            let other = Message::parse(&other).expect("re-encoded ER7 parses");
+            assert_eq!(other.segment_count(), msg.segment_count());
+            for (a, b) in msg.segments().zip(other.segments()) {
+                assert_eq!(a.field_count(), b.field_count(), "{}", a.id());
+            }
+            let back = other
+                .to_er7_with(original)
+                .expect("original delimiters are valid");
+            let back = Message::parse(&back).expect("re-encoded ER7 parses");
+            for (a, b) in msg.segments().zip(back.segments()) {
+                for ((n, fa), (_, fb)) in a.fields().zip(b.fields()) {
+                    // MSH-1 and MSH-2 are the delimiters themselves.
+                    let header = a.id() == "MSH" && n <= 2;
+                    if !header && fa.try_text().is_ok() {
+                        assert_eq!(fa.text(), fb.text(), "{} text survives re-encoding", a.id());
+                    }
+                }
+            }
+        }
+
+        let mut edited = msg.clone().into_owned();
+        let path: Path = "ZZZ-3[2].2".parse().expect("fixed path parses");
+        if edited.set(&path, "a|b^c&d~e\\f").is_ok() {
+            assert_eq!(
+                edited.get(&path).map(|v| v.text().into_owned()).as_deref(),
+                Some("a|b^c&d~e\\f")
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    #[test]
+    fn replay_seed_corpus() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds");
+        let mut n = 0;
+        for entry in fs::read_dir(&dir).expect("corpus/seeds exists") {
+            let data = fs::read(entry.expect("readable entry").path()).expect("readable seed");
+            super::parse_get_write(&data);
+            n += 1;
+        }
+        assert!(n > 5, "only {n} seeds in {}", dir.display());
+    }
+}

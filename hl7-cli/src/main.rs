@@ -1,0 +1,341 @@
+//! The `hl7` command: parse, query and convert HL7 v2 messages.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hl7_runtime::er7::{Message, Path, Value, parse_stream};
+
+/// Read, query and convert HL7 v2 messages.
+///
+/// Every command reads one or more FILEs, or standard input when none is
+/// given or FILE is `-`. A file may hold many messages: back to back, with
+/// blank lines between them, or in FHS/BHS batches; segments may end with
+/// CR, LF or CRLF.
+///
+/// Exit status: 0 when all is well, 1 when some message could not be parsed
+/// (each is reported on stderr with file, message, byte offset and reason;
+/// the others are still processed), 2 for usage or I/O errors.
+#[derive(Parser, Debug)]
+#[command(name = "hl7", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print each message as a tree: segments, numbered fields, repetitions,
+    /// components and subcomponents (decoded text; empty values are left out).
+    Parse {
+        /// Show values as on the wire, escapes included.
+        #[arg(long)]
+        raw: bool,
+        /// Files to read (`-` or none for standard input).
+        files: Vec<PathBuf>,
+    },
+    /// Print the value at PATH, one line per message.
+    ///
+    /// PATH is terser-style: `PID-5` (field), `PID-5.1` (component),
+    /// `PID-5.1.2` (subcomponent), `PID-3[2].1` (second repetition),
+    /// `OBX[3]-5` (third OBX). Without an index a path means the first
+    /// occurrence and the first repetition; `*` means all of them, one line
+    /// per value (`OBX[*]-5`). A missing value prints an empty line.
+    #[command(verbatim_doc_comment)]
+    Get {
+        /// The path, such as PID-5.1 or OBX[*]-5.
+        path: String,
+        /// Print the wire form (escapes and separators as written)
+        /// instead of decoded text.
+        #[arg(long)]
+        raw: bool,
+        /// Do not prefix lines with the file name when reading several files.
+        #[arg(long)]
+        no_filename: bool,
+        /// Files to read (`-` or none for standard input).
+        files: Vec<PathBuf>,
+    },
+    /// Write the messages in another encoding.
+    ///
+    /// `--to er7` writes ER7 with CR segment terminators: byte for byte what
+    /// was read, apart from the terminators (and blank lines or a byte-order
+    /// mark between messages).
+    Convert {
+        /// Target encoding.
+        #[arg(long, value_enum)]
+        to: Encoding,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Files to read (`-` or none for standard input).
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    /// HL7's pipe-delimited encoding.
+    Er7,
+}
+
+/// How a run went: the worst thing that happened decides the exit code.
+#[derive(Default)]
+struct Status {
+    parse_failures: bool,
+    io_failures: bool,
+}
+
+impl Status {
+    fn code(&self) -> ExitCode {
+        if self.io_failures {
+            ExitCode::from(2)
+        } else if self.parse_failures {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// One input: a name for messages and its bytes.
+struct Input {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+fn read_inputs(files: &[PathBuf], status: &mut Status) -> Vec<Input> {
+    let stdin = [PathBuf::from("-")];
+    let files = if files.is_empty() { &stdin[..] } else { files };
+    let mut inputs = Vec::new();
+    for f in files {
+        let (name, read) = if f.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            (
+                "<stdin>".to_string(),
+                io::stdin().read_to_end(&mut buf).map(|_| buf),
+            )
+        } else {
+            (f.display().to_string(), std::fs::read(f))
+        };
+        match read {
+            Ok(bytes) => inputs.push(Input { name, bytes }),
+            Err(e) => {
+                eprintln!("hl7: {name}: {e}");
+                status.io_failures = true;
+            }
+        }
+    }
+    inputs
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut status = Status::default();
+    let result = match &cli.command {
+        Command::Parse { raw, files } => {
+            let inputs = read_inputs(files, &mut status);
+            with_stdout(|out| parse_cmd(&inputs, *raw, out, &mut status))
+        }
+        Command::Get {
+            path,
+            raw,
+            no_filename,
+            files,
+        } => {
+            let path = match path.parse::<Path>() {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("hl7: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let inputs = read_inputs(files, &mut status);
+            let prefix = inputs.len() > 1 && !no_filename;
+            with_stdout(|out| get_cmd(&inputs, &path, *raw, prefix, out, &mut status))
+        }
+        Command::Convert { to, output, files } => {
+            let inputs = read_inputs(files, &mut status);
+            match output {
+                Some(file) => match std::fs::File::create(file) {
+                    Ok(f) => {
+                        let mut w = io::BufWriter::new(f);
+                        convert_cmd(&inputs, *to, &mut w, &mut status).and_then(|()| w.flush())
+                    }
+                    Err(e) => {
+                        eprintln!("hl7: {}: {e}", file.display());
+                        return ExitCode::from(2);
+                    }
+                },
+                None => with_stdout(|out| convert_cmd(&inputs, *to, out, &mut status)),
+            }
+        }
+    };
+    match result {
+        Ok(()) => status.code(),
+        // A closed pipe (`hl7 parse | head`) is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => status.code(),
+        Err(e) => {
+            eprintln!("hl7: writing output: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    f(&mut out)?;
+    out.flush()
+}
+
+/// Runs `each` on every message of every input; reports the ones that fail.
+fn for_each_message(
+    inputs: &[Input],
+    status: &mut Status,
+    mut each: impl FnMut(&Input, &Message<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    for input in inputs {
+        for item in parse_stream(&input.bytes) {
+            match item {
+                Ok(msg) => each(input, &msg)?,
+                Err(e) => {
+                    eprintln!("hl7: {}: {e}", input.name);
+                    status.parse_failures = true;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn show(v: &Value<'_>, raw: bool) -> String {
+    if raw {
+        String::from_utf8_lossy(v.raw()).into_owned()
+    } else {
+        v.text().into_owned()
+    }
+}
+
+fn parse_cmd(
+    inputs: &[Input],
+    raw: bool,
+    out: &mut dyn Write,
+    status: &mut Status,
+) -> io::Result<()> {
+    for_each_message(inputs, status, |input, msg| {
+        let header = |p: &str| {
+            msg.get(&p.parse().expect("fixed path"))
+                .map(|v| v.text().into_owned())
+                .unwrap_or_default()
+        };
+        writeln!(
+            out,
+            "# {} · message {} · byte {} · {} · control id {} · version {}",
+            input.name,
+            msg.index() + 1,
+            msg.offset(),
+            header("MSH-9"),
+            header("MSH-10"),
+            header("MSH-12"),
+        )?;
+        for w in msg.check() {
+            eprintln!(
+                "hl7: {}: message {}, warning: {w}",
+                input.name,
+                msg.index() + 1
+            );
+        }
+        for seg in msg.segments() {
+            writeln!(out, "{} (#{})", seg.id(), seg.position() + 1)?;
+            for (n, field) in seg.fields() {
+                if field.is_empty() {
+                    continue;
+                }
+                let id = seg.id();
+                let reps: Vec<_> = field.repetitions().collect();
+                for (r, rep) in reps.iter().enumerate() {
+                    if rep.is_empty() {
+                        continue;
+                    }
+                    let label = if reps.len() > 1 {
+                        format!("{id}-{n}[{}]", r + 1)
+                    } else {
+                        format!("{id}-{n}")
+                    };
+                    writeln!(out, "  {label:<14} {}", show(rep, raw))?;
+                    let comps: Vec<_> = rep.components().collect();
+                    if comps.len() < 2 && !comps.iter().any(|c| c.subcomponents().count() > 1) {
+                        continue;
+                    }
+                    for (c, comp) in comps.iter().enumerate() {
+                        if comp.is_empty() {
+                            continue;
+                        }
+                        let clabel = format!("{label}.{}", c + 1);
+                        writeln!(out, "    {clabel:<16} {}", show(comp, raw))?;
+                        let subs: Vec<_> = comp.subcomponents().collect();
+                        if subs.len() < 2 {
+                            continue;
+                        }
+                        for (s, sub) in subs.iter().enumerate() {
+                            if !sub.is_empty() {
+                                let slabel = format!("{clabel}.{}", s + 1);
+                                writeln!(out, "      {slabel:<18} {}", show(sub, raw))?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        writeln!(out)
+    })
+}
+
+fn get_cmd(
+    inputs: &[Input],
+    path: &Path,
+    raw: bool,
+    prefix: bool,
+    out: &mut dyn Write,
+    status: &mut Status,
+) -> io::Result<()> {
+    for_each_message(inputs, status, |input, msg| {
+        let lead = if prefix {
+            format!("{}:", input.name)
+        } else {
+            String::new()
+        };
+        if path.is_multiple() {
+            for v in msg.get_all(path) {
+                writeln!(out, "{lead}{}", show(&v, raw))?;
+            }
+            Ok(())
+        } else {
+            let text = msg.get(path).map(|v| show(&v, raw)).unwrap_or_default();
+            writeln!(out, "{lead}{text}")
+        }
+    })
+}
+
+fn convert_cmd(
+    inputs: &[Input],
+    to: Encoding,
+    out: &mut dyn Write,
+    status: &mut Status,
+) -> io::Result<()> {
+    for_each_message(inputs, status, |_, msg| match to {
+        Encoding::Er7 => msg.write_er7(out),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,24 @@
+//! The HL7 v2 runtime: lossless, zero-copy ER7 parsing, paths, editing and
+//! writing.
+//!
+//! ```
+//! use hl7_runtime::er7::{parse_stream, Path};
+//!
+//! let input = b"MSH|^~\\&|LAB||EHR||20260101||ORU^R01|42|P|2.5.1\r\
+//! PID|1||123^^^HOSP^MR||O'BRIEN^ANN\r\
+//! OBX|1|NM|718-7^Hemoglobin^LN||13.2|g/dL\r\
+//! OBX|2|FT|11502-2^Report^LN||Line one\\.br\\Line two \\T\\ more\r";
+//! let values: Path = "OBX[*]-5".parse()?;
+//! for msg in parse_stream(input) {
+//!     let msg = msg?;
+//!     for v in msg.get_all(&values) {
+//!         println!("{}", v.text());
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! See [`er7`] for the engine. Typed messages, validation, the JSON and XML
+//! encodings and MLLP transport build on it.
+
+pub mod er7;

@@ -1,0 +1,9 @@
+//! HL7 v2 version definitions and the conformance-profile model.
+//!
+//! This crate is pure data: it loads the version definitions kept in
+//! `profiles/versions/` and site conformance profiles, and it knows nothing of
+//! parsing messages or generating code. Build scripts (through `hl7-codegen`)
+//! and the `hl7` command read it.
+//!
+//! The definitions and the profile model are being built under the
+//! definitions issue; until then this crate exposes no items.
