@@ -8,8 +8,10 @@ use hl7_runtime::er7::{Delimiters, Message, Path, parse_stream};
 
 /// Parses `data` as a stream; for every message that parses, reads values by
 /// path and by walking, writes it back and checks that the result parses to
-/// the same thing, and re-encodes it with other delimiters and back. Panics
-/// (which the fuzzer reports) when an invariant breaks.
+/// the same thing, and re-encodes it with other delimiters and back.
+///
+/// # Panics
+/// When an invariant breaks: that is what the fuzzer looks for.
 pub fn parse_get_write(data: &[u8]) {
     let paths: Vec<Path> = [
         "MSH-9.1",

@@ -62,9 +62,17 @@ impl Charset {
     /// The character set for an MSH-18 value (its first repetition), with the
     /// Windows-1252 fallback for undeclared or ASCII messages turned on or off.
     pub fn from_msh18(value: &[u8], cp1252_fallback: bool) -> Charset {
-        let label = String::from_utf8_lossy(value);
-        let label = label.trim().to_ascii_uppercase();
-        let kind = match label.as_str() {
+        // Upper-case into a stack buffer: no allocation on the parse path.
+        let value = value.trim_ascii();
+        let mut buf = [0u8; 32];
+        let label = if value.len() <= buf.len() {
+            buf[..value.len()].copy_from_slice(value);
+            buf[..value.len()].make_ascii_uppercase();
+            std::str::from_utf8(&buf[..value.len()]).unwrap_or("?")
+        } else {
+            "?"
+        };
+        let kind = match label {
             "" | "ASCII" | "ISO IR6" | "US-ASCII" => Kind::Default,
             "UNICODE UTF-8" | "UTF-8" | "UTF8" => Kind::Utf8,
             "8859/1" | "ISO IR100" | "ISO-8859-1" | "ISO8859-1" | "LATIN1" => Kind::Latin1,

@@ -76,7 +76,8 @@ impl Delimiters {
     /// Checks a set of delimiters: all distinct, printable ASCII, not letters,
     /// digits or spaces.
     pub fn validate(&self) -> Result<(), DelimiterError> {
-        let named = self.named();
+        let all = self.named();
+        let named = &all[..if self.truncation.is_some() { 6 } else { 5 }];
         for (i, &(name, c)) in named.iter().enumerate() {
             if !c.is_ascii_graphic() || c.is_ascii_alphanumeric() {
                 return Err(DelimiterError::new(format!(
@@ -94,18 +95,15 @@ impl Delimiters {
         Ok(())
     }
 
-    fn named(&self) -> Vec<(&'static str, u8)> {
-        let mut v = vec![
+    fn named(&self) -> [(&'static str, u8); 6] {
+        [
             ("field separator", self.field),
             ("component", self.component),
             ("repetition", self.repetition),
             ("escape", self.escape),
             ("subcomponent", self.subcomponent),
-        ];
-        if let Some(t) = self.truncation {
-            v.push(("truncation", t));
-        }
-        v
+            ("truncation", self.truncation.unwrap_or(0)),
+        ]
     }
 
     /// MSH-2 as written: component, repetition, escape, subcomponent and the
@@ -135,15 +133,17 @@ impl Delimiters {
     /// starting at `seg[0]`. On failure returns the reason and the offset
     /// within `seg` it refers to.
     pub(crate) fn from_header(seg: &[u8]) -> Result<Header, (usize, String)> {
-        let id = String::from_utf8_lossy(&seg[..seg.len().min(3)]).into_owned();
+        // Only used in messages: formatted lazily, since this runs for every message.
+        let id = || String::from_utf8_lossy(&seg[..seg.len().min(3)]).into_owned();
         let Some(&field) = seg.get(3) else {
+            let id = id();
             return Err((
                 seg.len(),
                 format!("{id} ends before {id}-1, the field separator"),
             ));
         };
         if is_line_end(field) {
-            return Err((3, format!("{id}-1 (the field separator) is missing")));
+            return Err((3, format!("{}-1 (the field separator) is missing", id())));
         }
         let rest = &seg[4..];
         let len = rest
@@ -151,41 +151,37 @@ impl Delimiters {
             .position(|&b| b == field || is_line_end(b))
             .unwrap_or(rest.len());
         let enc = &rest[..len];
-        let mut repair = None;
-        let chars: Vec<u8> = match enc.len() {
-            4 | 5 => enc.to_vec(),
-            6 if enc[2] == enc[3] => {
-                // `^~\\&` and `^~\\&#`: a doubled escape character, written by
-                // tools that escaped the backslash in a configuration string.
-                repair = Some(format!(
-                    "{id}-2 `{}` has a doubled escape character; read as `{}`",
-                    String::from_utf8_lossy(enc),
-                    String::from_utf8_lossy(&[enc[0], enc[1], enc[2], enc[4], enc[5]])
-                ));
-                vec![enc[0], enc[1], enc[2], enc[4], enc[5]]
+        // `^~\\&` and `^~\\&#`: a doubled escape character, written by tools
+        // that escaped the backslash in a configuration string. Read as if single.
+        let doubled = matches!(enc.len(), 5 | 6) && enc[2] == enc[3];
+        let mut buf = [0u8; 5];
+        let chars: &[u8] = match enc.len() {
+            _ if doubled => {
+                let n = enc.len() - 1;
+                buf[..2].copy_from_slice(&enc[..2]);
+                buf[2..n].copy_from_slice(&enc[3..]);
+                &buf[..n]
             }
+            4 | 5 => enc,
             n => {
                 return Err((
                     4,
                     format!(
-                        "{id}-2 (encoding characters) is `{}`, {n} characters: expected 4 (`^~\\&`) or 5 with the truncation character",
+                        "{}-2 (encoding characters) is `{}`, {n} characters: expected 4 (`^~\\&`) or 5 with the truncation character",
+                        id(),
                         String::from_utf8_lossy(enc)
                     ),
                 ));
             }
         };
-        // Five characters whose 3rd and 4th are the same escape character: the
-        // doubled-escape quirk without a truncation character (`^~\\&`).
-        let chars = if chars.len() == 5 && chars[2] == chars[3] && repair.is_none() {
-            repair = Some(format!(
-                "{id}-2 `{}` has a doubled escape character; read as `{}`",
+        let repair = doubled.then(|| {
+            format!(
+                "{}-2 `{}` has a doubled escape character; read as `{}`",
+                id(),
                 String::from_utf8_lossy(enc),
-                String::from_utf8_lossy(&[chars[0], chars[1], chars[2], chars[4]])
-            ));
-            vec![chars[0], chars[1], chars[2], chars[4]]
-        } else {
-            chars
-        };
+                String::from_utf8_lossy(chars)
+            )
+        });
         let delims = Delimiters {
             field,
             component: chars[0],
@@ -194,9 +190,12 @@ impl Delimiters {
             subcomponent: chars[3],
             truncation: chars.get(4).copied(),
         };
-        delims
-            .validate()
-            .map_err(|e| (4, format!("{id}-2 `{}`: {e}", String::from_utf8_lossy(enc))))?;
+        delims.validate().map_err(|e| {
+            (
+                4,
+                format!("{}-2 `{}`: {e}", id(), String::from_utf8_lossy(enc)),
+            )
+        })?;
         Ok(Header { delims, repair })
     }
 }

@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::ControlFlow;
 
-use memchr::{memchr, memchr_iter, memchr3};
+use memchr::{memchr, memchr_iter};
 
 use super::charset::Charset;
 use super::delims::{Delimiters, is_line_end};
@@ -114,78 +115,167 @@ pub(crate) fn scan(
             "input over 4 GiB: split it into messages first",
         ));
     }
+    // In a stream `input` runs to the end of the file: size for one message.
+    let hint = len.min(1 << 16);
+    let mut sc = Scanner {
+        input,
+        fs: delims.field,
+        stream,
+        segs: Vec::with_capacity(hint / 128 + 4),
+        bounds: Vec::with_capacity(hint / 8 + 8),
+        seg_start: 0,
+        b0: 0,
+        skip_until: 3,
+        canonical: true,
+    };
+    // Eight bytes at a time (SWAR): one word yields every hit in it, so a
+    // field costs a few instructions rather than a search call.
     let fs = delims.field;
-    let mut segs = Vec::with_capacity(len / 128 + 4);
-    let mut bounds = Vec::with_capacity(len / 8 + 8);
-    let mut seg_start = 0usize;
-    let mut b0 = 0usize;
-    let mut i = 3usize;
-    let mut canonical = true;
-    loop {
-        let Some(k) = memchr3(fs, b'\r', b'\n', &input[i..]) else {
-            // The last segment has no terminator.
-            bounds.push(len as u32);
-            segs.push(Seg {
-                start: seg_start as u32,
-                end: len as u32,
-                b0: b0 as u32,
-                b1: bounds.len() as u32,
-            });
-            let layout = Layout {
-                segs,
-                bounds,
-                end: len,
-                canonical: false,
-            };
-            return Ok((layout, Stop::Eof));
-        };
-        let p = i + k;
-        if input[p] == fs {
-            bounds.push(p as u32);
-            i = p + 1;
-            continue;
+    let fs_word = LSB * u64::from(fs);
+    let (pairs, tail) = input.as_chunks::<16>();
+    let mut base = 0;
+    for pair in pairs {
+        let (lo, hi) = pair.split_at(8);
+        let w0 = u64::from_le_bytes(lo.try_into().unwrap_or_default());
+        let w1 = u64::from_le_bytes(hi.try_into().unwrap_or_default());
+        let f0 = zero_bytes(w0 ^ fs_word);
+        let f1 = zero_bytes(w1 ^ fs_word);
+        let controls = below_0e(w0) | below_0e(w1);
+        if controls == 0 && base >= sc.skip_until {
+            // The common case: field separators only, all in the current segment.
+            push_hits(&mut sc.bounds, base, f0);
+            push_hits(&mut sc.bounds, base + 8, f1);
+        } else {
+            for (at, word, fields) in [(base, w0, f0), (base + 8, w1, f1)] {
+                let bytes = word.to_le_bytes();
+                let mut m = fields | below_0e(word);
+                while m != 0 {
+                    let i = (m.trailing_zeros() / 8) as usize;
+                    m &= m - 1;
+                    if let ControlFlow::Break(done) = sc.hit(at + i, bytes[i]) {
+                        return done;
+                    }
+                }
+            }
         }
-        bounds.push(p as u32);
-        segs.push(Seg {
-            start: seg_start as u32,
-            end: p as u32,
-            b0: b0 as u32,
-            b1: bounds.len() as u32,
+        base += 16;
+    }
+    for (i, &b) in tail.iter().enumerate() {
+        if let ControlFlow::Break(done) = sc.hit(base + i, b) {
+            return done;
+        }
+    }
+    Ok(sc.finish_unterminated())
+}
+
+const LSB: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that is zero; exact, with no carries between bytes.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// Pushes the offset of each byte marked in `mask` (a high bit per byte) of the word at `base`.
+#[inline]
+fn push_hits(bounds: &mut Vec<u32>, base: usize, mut mask: u64) {
+    while mask != 0 {
+        bounds.push((base + (mask.trailing_zeros() / 8) as usize) as u32);
+        mask &= mask - 1;
+    }
+}
+
+/// The high bit of each byte below 0x0E (where CR and LF are). The lowest is
+/// exact and none is missed; a borrow can also mark a byte above one, so
+/// callers check the byte.
+#[inline]
+fn below_0e(word: u64) -> u64 {
+    word.wrapping_sub(LSB * 0x0E) & !word & HIGH
+}
+
+/// The state of [`scan`].
+struct Scanner<'a> {
+    input: &'a [u8],
+    fs: u8,
+    stream: bool,
+    segs: Vec<Seg>,
+    bounds: Vec<u32>,
+    seg_start: usize,
+    b0: usize,
+    /// Hits before this offset are inside blank lines or a segment id: ignored.
+    skip_until: usize,
+    canonical: bool,
+}
+
+type Done = Result<(Layout, Stop), ParseError>;
+
+impl Scanner<'_> {
+    /// Byte `b` at offset `p` may be a field separator, CR or LF.
+    #[inline]
+    fn hit(&mut self, p: usize, b: u8) -> ControlFlow<Done> {
+        if p < self.skip_until {
+            return ControlFlow::Continue(());
+        }
+        if b == self.fs {
+            self.bounds.push(p as u32);
+            ControlFlow::Continue(())
+        } else if is_line_end(b) {
+            self.terminator(p)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn close_segment(&mut self, end: usize) {
+        self.bounds.push(end as u32);
+        self.segs.push(Seg {
+            start: self.seg_start as u32,
+            end: end as u32,
+            b0: self.b0 as u32,
+            b1: self.bounds.len() as u32,
         });
-        b0 = bounds.len();
+        self.b0 = self.bounds.len();
+    }
+
+    fn layout(&mut self, end: usize) -> Layout {
+        Layout {
+            segs: std::mem::take(&mut self.segs),
+            bounds: std::mem::take(&mut self.bounds),
+            end,
+            canonical: self.canonical,
+        }
+    }
+
+    /// A segment ends at `p`: close it, find where the next one starts, and
+    /// check its id.
+    #[inline(never)]
+    fn terminator(&mut self, p: usize) -> ControlFlow<Done> {
+        let input = self.input;
+        let len = input.len();
+        self.close_segment(p);
         let mut term_end = p + 1;
         if input[p] == b'\n' {
-            canonical = false;
+            self.canonical = false;
         } else if input.get(term_end) == Some(&b'\n') {
             term_end += 1;
-            canonical = false;
+            self.canonical = false;
         }
         let q = skip_blank(input, term_end);
-        if q != term_end && q != len {
-            canonical = false;
+        if q != term_end {
+            self.canonical = false;
         }
         if q == len {
-            canonical &= q == term_end;
-            let layout = Layout {
-                segs,
-                bounds,
-                end: term_end,
-                canonical,
-            };
-            return Ok((layout, Stop::Eof));
+            return ControlFlow::Break(Ok((self.layout(term_end), Stop::Eof)));
         }
         let next = &input[q..];
         if is_header_id(next) {
-            let layout = Layout {
-                segs,
-                bounds,
-                end: term_end,
-                canonical,
-            };
-            if stream {
-                return Ok((layout, Stop::Header(q)));
+            let layout = self.layout(term_end);
+            if self.stream {
+                return ControlFlow::Break(Ok((layout, Stop::Header(q))));
             }
-            return Err(ParseError::new(
+            return ControlFlow::Break(Err(ParseError::new(
                 ParseErrorKind::TrailingData,
                 q,
                 format!(
@@ -193,25 +283,38 @@ pub(crate) fn scan(
                     String::from_utf8_lossy(&next[..3])
                 ),
             )
-            .with_segment(&next[..3], layout.segs.len() + 1));
+            .with_segment(&next[..3], layout.segs.len() + 1)));
         }
-        if !valid_id(next) || next.get(3).is_some_and(|&c| c != fs && !is_line_end(c)) {
+        if !valid_id(next)
+            || next
+                .get(3)
+                .is_some_and(|&c| c != self.fs && !is_line_end(c))
+        {
             let shown: String = String::from_utf8_lossy(&next[..next.len().min(12)])
                 .chars()
                 .take_while(|c| *c != '\r' && *c != '\n')
                 .collect();
-            return Err(ParseError::new(
+            return ControlFlow::Break(Err(ParseError::new(
                 ParseErrorKind::SegmentId,
                 q,
                 format!(
                     "line {} does not start with a segment id (three upper-case letters or digits, then `{}`): `{shown}`",
-                    segs.len() + 1,
-                    fs as char
+                    self.segs.len() + 1,
+                    self.fs as char
                 ),
-            ));
+            )));
         }
-        seg_start = q;
-        i = q + 3;
+        self.seg_start = q;
+        self.skip_until = q + 3;
+        ControlFlow::Continue(())
+    }
+
+    /// The input ended inside a segment: it is the last, with no terminator.
+    fn finish_unterminated(mut self) -> (Layout, Stop) {
+        let len = self.input.len();
+        self.close_segment(len);
+        self.canonical = false;
+        (self.layout(len), Stop::Eof)
     }
 }
 
@@ -586,11 +689,14 @@ impl<'m> Iterator for Values<'m> {
             if self.done {
                 return None;
             }
-            let seg = self.msg.segment(self.next_seg)?;
-            self.next_seg += 1;
-            if seg.id_bytes() != self.path.segment_id() {
-                continue;
-            }
+            let segs = &self.msg.layout.segs;
+            let id = self.path.segment_id();
+            let src = &self.msg.src;
+            let found = segs[self.next_seg.min(segs.len())..]
+                .iter()
+                .position(|s| &src[s.start as usize..s.start as usize + 3] == id)?;
+            let seg = self.msg.segment(self.next_seg + found)?;
+            self.next_seg += found + 1;
             self.occurrence += 1;
             match self.path.occurrence {
                 Index::Nth(n) if self.occurrence < n => continue,
@@ -961,6 +1067,70 @@ impl<'m> Iterator for Parts<'m> {
         } else {
             self.rest = None;
             Some(Value::new(rest, self.ctx, self.level))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A byte-at-a-time reading of the same rules, to check the word-at-a-time scanner.
+    type Bounds = (Vec<u32>, Vec<(u32, u32)>);
+
+    fn naive(input: &[u8]) -> Option<Bounds> {
+        let (mut bounds, mut segs) = (Vec::new(), Vec::new());
+        let mut start = 0;
+        let mut i = 3;
+        while i < input.len() {
+            match input[i] {
+                b'|' => bounds.push(i as u32),
+                b'\r' | b'\n' => {
+                    bounds.push(i as u32);
+                    segs.push((start as u32, i as u32));
+                    let q = skip_blank(
+                        input,
+                        i + 1 + usize::from(input[i] == b'\r' && input.get(i + 1) == Some(&b'\n')),
+                    );
+                    if q == input.len() {
+                        return Some((bounds, segs));
+                    }
+                    if !valid_id(&input[q..])
+                        || is_header_id(&input[q..])
+                        || input
+                            .get(q + 3)
+                            .is_some_and(|&c| c != b'|' && !is_line_end(c))
+                    {
+                        return None;
+                    }
+                    start = q;
+                    i = q + 3;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        bounds.push(input.len() as u32);
+        segs.push((start as u32, input.len() as u32));
+        Some((bounds, segs))
+    }
+
+    proptest! {
+        #[test]
+        fn scan_agrees_with_a_byte_at_a_time_reading(body in proptest::collection::vec(prop_oneof![
+            Just(&b"|"[..]), Just(&b"\r"[..]), Just(&b"\n"[..]), Just(&b"\r\n"[..]), Just(&b"\rPID|"[..]),
+            Just(&b"\nOBX|1"[..]), Just(&b"\r\n\r\nNTE"[..]), Just(&b"\r  \n"[..]), Just(&b"abc"[..]),
+            Just(&b"\0"[..]), Just(&b"\x0e"[..]), Just(&b"\x80\xff"[..]), Just(&b"\rMSH|"[..]), Just(&b"\rpid"[..]),
+        ], 0..40)) {
+            let body: Vec<u8> = body.concat();
+            let mut input = b"MSH|^~\\&|".to_vec();
+            input.extend(body);
+            let got = scan(&input, &Delimiters::default(), false)
+                .ok()
+                .map(|(l, _)| (l.bounds, l.segs.iter().map(|s| (s.start, s.end)).collect::<Vec<_>>()));
+            prop_assert_eq!(got, naive(&input));
         }
     }
 }

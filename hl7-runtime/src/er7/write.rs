@@ -74,43 +74,46 @@ fn transcode(raw: &[u8], from: &Delimiters, to: &Delimiters, out: &mut Vec<u8>) 
     while i < raw.len() {
         let b = raw[i];
         if b == from.escape {
-            // A sequence is copied as one only when it is closed before any
-            // separator and holds nothing special in the new set; otherwise the
-            // escape character is data and the rest is copied byte by byte.
+            // A sequence is closed when its closing escape comes before any
+            // separator; otherwise the escape character is data.
             let close = memchr::memchr(from.escape, &raw[i + 1..]).filter(|&c| {
-                !raw[i + 1..=i + c].iter().any(|&x| {
-                    x == from.component
-                        || x == from.repetition
-                        || x == from.subcomponent
-                        || to.is_special(x)
-                        || to.truncation == Some(x)
-                })
+                !raw[i + 1..=i + c]
+                    .iter()
+                    .any(|&x| x == from.component || x == from.repetition || x == from.subcomponent)
             });
-            if let Some(close) = close {
-                let content = &raw[i + 1..=i + close];
-                i += close + 2;
-                // A delimiter escape stands for the old delimiter character:
-                // write that character as data in the new set.
-                let literal = match content {
-                    b"F" => Some(from.field),
-                    b"S" => Some(from.component),
-                    b"T" => Some(from.subcomponent),
-                    b"R" => Some(from.repetition),
-                    b"E" => Some(from.escape),
-                    b"P" => Some(from.truncation.unwrap_or(b'#')),
-                    _ => None,
-                };
-                if let Some(c) = literal {
-                    escape::escape_bytes(&[c], to, out);
-                    continue;
-                }
+            let Some(close) = close else {
+                // The escape character as data: written so that it reads the same.
+                escape::escape_bytes(&[from.escape], to, out);
+                i += 1;
+                continue;
+            };
+            let content = &raw[i + 1..=i + close];
+            i += close + 2;
+            // A delimiter escape stands for the old delimiter character:
+            // write that character as data in the new set.
+            let literal = match content {
+                b"F" => Some(from.field),
+                b"S" => Some(from.component),
+                b"T" => Some(from.subcomponent),
+                b"R" => Some(from.repetition),
+                b"E" => Some(from.escape),
+                b"P" => Some(from.truncation.unwrap_or(b'#')),
+                _ => None,
+            };
+            if let Some(c) = literal {
+                escape::escape_bytes(&[c], to, out);
+            } else if content.iter().any(|&x| to.is_special(x)) {
+                // Kept as written in decoded text, but it cannot be written
+                // as one sequence in the new set: write its text as data.
+                escape::escape_bytes(&[from.escape], to, out);
+                escape::escape_bytes(content, to, out);
+                escape::escape_bytes(&[from.escape], to, out);
+            } else {
                 out.push(to.escape);
                 out.extend_from_slice(content);
                 out.push(to.escape);
-                continue;
             }
-            // An unterminated escape: the escape character stands for itself.
-            out.extend_from_slice(&[to.escape, b'E', to.escape]);
+            continue;
         } else if b == from.component {
             out.push(to.component);
         } else if b == from.repetition {
