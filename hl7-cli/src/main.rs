@@ -71,6 +71,49 @@ enum Command {
         /// Files to read (`-` or none for standard input).
         files: Vec<PathBuf>,
     },
+    /// Check, show and list conformance profiles and HL7 versions.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ProfileCommand {
+    /// Load profiles and report every problem: the gate before a profile is
+    /// committed.
+    ///
+    /// A PROFILE is a TOML site profile (layered on its base version), a
+    /// Messaging Workbench XML profile or table library, or a NIST/IGAMT
+    /// profile (its Profile.xml, or the folder holding it and its sidecar
+    /// files). Exits 0 when no profile has an error (warnings are allowed),
+    /// 1 otherwise.
+    Check {
+        /// Profiles to check.
+        #[arg(required = true)]
+        profiles: Vec<PathBuf>,
+    },
+    /// Print a profile's message trees, or the standard structure of a
+    /// bundled HL7 version: each node with its usage, cardinality and data
+    /// type, groups indented under their names.
+    Show {
+        /// The profile to show.
+        #[arg(required_unless_present = "version", conflicts_with_all = ["version", "structure"])]
+        profile: Option<PathBuf>,
+        /// Show a bundled HL7 version's standard structure instead (with --structure).
+        #[arg(long, requires = "structure")]
+        version: Option<String>,
+        /// The message structure to show, such as ORU_R01.
+        #[arg(long, requires = "version")]
+        structure: Option<String>,
+        /// Only the message matching this type and event (ADT^A01) or structure.
+        #[arg(long)]
+        message: Option<String>,
+        /// How deep below segments: 0 segments only, 1 fields, 2 components,
+        /// 3 subcomponents.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
+        depth: u8,
+    },
+    /// List the bundled HL7 versions.
+    Versions,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +213,7 @@ fn main() -> ExitCode {
                 None => with_stdout(|out| convert_cmd(&inputs, *to, out, &mut status)),
             }
         }
+        Command::Profile(cmd) => return profile_cmd(cmd),
     };
     match result {
         Ok(()) => status.code(),
@@ -327,6 +371,101 @@ fn convert_cmd(
     for_each_message(inputs, status, |_, msg| match to {
         Encoding::Er7 => msg.write_er7(out),
     })
+}
+
+fn profile_cmd(cmd: &ProfileCommand) -> ExitCode {
+    use hl7_schema::profile::{self, Severity};
+    match cmd {
+        ProfileCommand::Check { profiles } => {
+            let mut failed = false;
+            for path in profiles {
+                let loaded = profile::load(path);
+                for d in &loaded.diagnostics {
+                    eprintln!("{d}");
+                }
+                let count = |s| loaded.with_severity(s).count();
+                let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+                if loaded.has_errors() || loaded.profile.is_none() {
+                    failed = true;
+                    println!(
+                        "{}: {errors} error(s), {warnings} warning(s)",
+                        path.display()
+                    );
+                } else {
+                    println!("{}: ok, {warnings} warning(s)", path.display());
+                }
+            }
+            if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        ProfileCommand::Show {
+            profile: path,
+            version,
+            structure,
+            message,
+            depth,
+        } => {
+            let loaded = match (path, version, structure) {
+                (Some(path), _, _) => {
+                    let loaded = profile::load(path);
+                    for d in loaded.with_severity(Severity::Error) {
+                        eprintln!("{d}");
+                    }
+                    match loaded.profile {
+                        Some(p)
+                            if !loaded
+                                .diagnostics
+                                .iter()
+                                .any(|d| d.severity() == Severity::Error) =>
+                        {
+                            p
+                        }
+                        _ => return ExitCode::from(1),
+                    }
+                }
+                (None, Some(v), Some(s)) => match profile::structure_profile(v, s) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        eprintln!("hl7: {e}");
+                        return ExitCode::from(1);
+                    }
+                },
+                _ => unreachable!("clap requires a profile or --version with --structure"),
+            };
+            let mut tree = loaded.tree().depth(*depth);
+            if let Some(m) = message {
+                if !loaded.messages.iter().any(|d| d.matches(m)) {
+                    eprintln!("hl7: the profile has no message {m}");
+                    return ExitCode::from(1);
+                }
+                tree = tree.message(m);
+            }
+            print!("{tree}");
+            ExitCode::SUCCESS
+        }
+        ProfileCommand::Versions => {
+            for id in hl7_schema::defs::versions() {
+                match hl7_schema::defs::Version::load(id) {
+                    Ok(v) => println!(
+                        "{id:<6} {:>4} structures  {:>4} events  {:>4} segments  {:>3} data types  {:>4} tables",
+                        v.structures().len(),
+                        v.events().len(),
+                        v.segments().len(),
+                        v.datatypes().len(),
+                        v.tables().len()
+                    ),
+                    Err(e) => {
+                        eprintln!("hl7: {id}: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,5 +5,9 @@
 //! parsing messages or generating code. Build scripts (through `hl7-codegen`)
 //! and the `hl7` command read it.
 //!
-//! The definitions and the profile model are being built under the
-//! definitions issue; until then this crate exposes no items.
+//! [`defs`] holds the HL7 v2 version definitions (2.3 to 2.8), bundled into
+//! the crate.
+
+pub mod defs;
+
+pub mod profile;
