@@ -361,7 +361,7 @@ pub(crate) fn decode<'a>(
     delims: &Delimiters,
     charset: &Charset,
 ) -> (Cow<'a, str>, Option<DecodeProblem>) {
-    if memchr::memchr(delims.escape, raw).is_none() {
+    if super::find_byte(delims.escape, raw).is_none() {
         let (text, bad) = charset.decode(raw);
         let problem = bad.then(|| DecodeProblem {
             offset: first_non_ascii(raw),

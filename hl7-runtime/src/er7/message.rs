@@ -4,7 +4,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::ControlFlow;
 
-use memchr::{memchr, memchr_iter};
+use memchr::memchr_iter;
+
+use super::find_byte;
 
 use super::charset::Charset;
 use super::delims::{Delimiters, is_line_end};
@@ -1035,11 +1037,11 @@ impl PartialEq<&str> for Value<'_> {
 #[inline]
 fn nth_part(raw: &[u8], sep: u8, n: usize) -> Option<&[u8]> {
     if n == 0 {
-        return Some(memchr(sep, raw).map_or(raw, |e| &raw[..e]));
+        return Some(find_byte(sep, raw).map_or(raw, |e| &raw[..e]));
     }
     let mut it = memchr_iter(sep, raw);
     let start = it.nth(n - 1)? + 1;
-    let end = memchr(sep, &raw[start..]).map_or(raw.len(), |e| start + e);
+    let end = find_byte(sep, &raw[start..]).map_or(raw.len(), |e| start + e);
     Some(&raw[start..end])
 }
 
@@ -1061,7 +1063,7 @@ impl<'m> Iterator for Parts<'m> {
             self.rest = None;
             return Some(Value::new(rest, self.ctx, self.level));
         }
-        if let Some(e) = memchr(self.sep, rest) {
+        if let Some(e) = find_byte(self.sep, rest) {
             self.rest = Some(&rest[e + 1..]);
             Some(Value::new(&rest[..e], self.ctx, self.level))
         } else {

@@ -29,6 +29,17 @@ pub mod path;
 mod stream;
 mod write;
 
+/// The first `b` in `hay`. Values are mostly a few bytes long, where a plain
+/// loop beats the setup of a vectorised search; long ones use memchr.
+#[inline]
+pub(crate) fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
+    if hay.len() < 32 {
+        hay.iter().position(|&c| c == b)
+    } else {
+        memchr::memchr(b, hay)
+    }
+}
+
 pub use charset::Charset;
 pub use delims::{DelimiterError, Delimiters};
 pub use error::{EditError, ParseError, ParseErrorKind};
