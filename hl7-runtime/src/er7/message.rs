@@ -418,16 +418,23 @@ impl<'a> Message<'a> {
     }
 
     fn read_charset(&mut self) {
+        // The name is read as text (escapes resolved) in the default set, so
+        // the same name written with other delimiters means the same set.
         let declared = self
             .segment(0)
             .and_then(|msh| msh.field(18))
             .and_then(|f| f.repetition(1))
-            .map_or(&b""[..], |v| v.raw());
-        let charset = Charset::from_msh18(declared, self.opts.cp1252_fallback);
+            .map_or(Cow::Borrowed(&b""[..]), |v| {
+                match escape::decode(v.raw(), &self.ctx.delims, &Charset::default()).0 {
+                    Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                    Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+                }
+            });
+        let charset = Charset::from_msh18(&declared, self.opts.cp1252_fallback);
         if !charset.is_supported() {
             self.notes.push(format!(
                 "MSH-18 character set `{}` is not supported: text is read as UTF-8; raw bytes are unchanged",
-                String::from_utf8_lossy(declared)
+                String::from_utf8_lossy(&declared)
             ));
         }
         self.ctx.charset = charset;
