@@ -22,3 +22,11 @@
 //! encodings and MLLP transport build on it.
 
 pub mod er7;
+pub mod typed;
+pub mod types;
+
+#[doc(hidden)]
+pub mod __private;
+
+#[cfg(feature = "derive")]
+pub use hl7_derive::{Composite, Segment};

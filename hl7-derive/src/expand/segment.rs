@@ -1,0 +1,134 @@
+//! `#[derive(Segment)]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{field_meta, krate, positioned, static_self, unmodeled_ident};
+use crate::ast::{Container, Shape};
+use crate::attr::Kind;
+
+pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
+    let krate = krate(cont.attrs.crate_path.as_ref());
+    let p = quote!(#krate::__private);
+    let ident = cont.ident;
+    let lt = cont.lifetime.expect("checked: one lifetime");
+    let id = cont.attrs.id.as_ref().expect("checked: id");
+    let id_bytes = syn::LitByteStr::new(id.value().as_bytes(), id.span());
+    let rest = unmodeled_ident(cont);
+    let fields = positioned(cont);
+    let declared: Vec<usize> = fields.iter().map(|(n, _)| *n).collect();
+    let max_pos = declared.last().copied().unwrap_or(0);
+
+    let metas = fields
+        .iter()
+        .map(|(n, f)| field_meta(&krate, lt, *n, f, Kind::Segment));
+
+    let mut lets = Vec::new();
+    let mut inits = Vec::new();
+    let mut writes = Vec::new();
+    let mut reports = Vec::new();
+    for (i, (n, f)) in fields.iter().enumerate() {
+        let var = format_ident!("__f{}", i);
+        let name = f.ident;
+        let inner = f.inner;
+        let span = f.original.ty.span();
+        let parse = match f.shape {
+            Shape::Single => {
+                quote_spanned!(span=> #p::field_single::<#inner>(__segment.field(#n), #n, &mut __extra))
+            }
+            Shape::Optional => {
+                quote_spanned!(span=> #p::field_optional::<#inner>(__segment.field(#n), #n, &mut __extra))
+            }
+            Shape::Repeated => {
+                quote_spanned!(span=> #p::field_repeated::<#inner>(__segment.field(#n)))
+            }
+        };
+        lets.push(quote!(let #var = #parse;));
+        inits.push(quote!(#name: #var,));
+        let write = match f.shape {
+            Shape::Single => {
+                quote_spanned!(span=> #p::write_field_single::<#inner>(&self.#name, #n, __rest, __out, __delims))
+            }
+            Shape::Optional => {
+                quote_spanned!(span=> #p::write_field_optional::<#inner>(&self.#name, #n, __rest, __out, __delims))
+            }
+            Shape::Repeated => {
+                quote_spanned!(span=> #p::write_field_repeated::<#inner>(&self.#name, __out, __delims))
+            }
+        };
+        writes.push(quote!(#n => #write,));
+        let values = match f.shape {
+            Shape::Single => quote!(::core::iter::once(&self.#name)),
+            Shape::Optional | Shape::Repeated => quote!(self.#name.iter()),
+        };
+        reports.push(quote_spanned!(span=>
+            #p::report_values::<#inner>(#values, |__i| __at.field(#n, __i), __out);
+        ));
+    }
+    let rest_ty = &cont
+        .fields
+        .iter()
+        .find(|f| f.attrs.unmodeled.is_some())
+        .expect("checked")
+        .original
+        .ty;
+    let rest_init = quote_spanned!(rest_ty.span()=> #rest: __extra,);
+    let static_self = static_self(cont);
+    // One binding per method, typed at the user's span: a wrong type for
+    // the unmodeled field is one error there, not one per use.
+    let rest_let = quote_spanned!(rest_ty.span()=>
+        let __rest: &#krate::typed::Unmodeled<#lt> = &self.#rest;
+    );
+
+    quote! {
+        #[automatically_derived]
+        impl<#lt> #krate::typed::Segment<#lt> for #ident<#lt> {
+            const META: &'static #krate::typed::SegmentMeta = &#krate::typed::SegmentMeta {
+                id: #id,
+                fields: &[#(#metas),*],
+            };
+
+            fn from_er7(
+                __segment: &#krate::er7::Segment<#lt>,
+            ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                #p::check_id(__segment, #id)?;
+                let mut __extra = #krate::typed::Unmodeled::new();
+                #p::begin_segment(__segment, &[#(#declared),*], &mut __extra);
+                #(#lets)*
+                #p::Ok(Self {
+                    #(#inits)*
+                    #rest_init
+                })
+            }
+
+            fn write_er7(&self, __out: &mut #p::Vec<u8>, __delims: &#krate::er7::Delimiters) {
+                __out.extend_from_slice(#id_bytes);
+                #rest_let
+                let mut __w = #p::PartsWriter::segment(__out, #id, __delims, __rest);
+                for __n in 1..=__w.total(#max_pos, __rest) {
+                    __w.begin(__out);
+                    match __n {
+                        #(#writes)*
+                        _ => #p::write_undeclared(__rest, __n, __out),
+                    }
+                    __w.end(__out);
+                }
+                __w.finish(__out);
+            }
+
+            fn report_unmodeled<'__r>(
+                &'__r self,
+                __out: &mut #p::Vec<#krate::typed::UnmodeledItem<'__r>>,
+            ) {
+                let __at = #krate::typed::Location::segment(#id);
+                #rest_let
+                #p::report_extra(__rest, __at, __out);
+                #(#reports)*
+            }
+        }
+
+        const _: &#krate::typed::SegmentMeta =
+            <#static_self as #krate::typed::Segment<'static>>::META;
+    }
+}

@@ -1,0 +1,316 @@
+//! Support for the code `hl7-derive` generates. Not public API: anything
+//! here may change in any release; hl7-runtime pins hl7-derive exactly.
+
+use std::borrow::Cow;
+
+use crate::er7::{self, Delimiters, Level, Parts, Value};
+use crate::typed::unmodeled::Piece;
+pub use crate::typed::{
+    Composite, CompositeMeta, DataType, FieldMeta, Location, Segment, SegmentMeta, Shape,
+    TypedParseError, Unmodeled, UnmodeledItem, Usage,
+};
+
+pub use ::core::option::Option::{self, None, Some};
+pub use ::core::result::Result::{self, Ok};
+pub use ::std::vec::Vec;
+
+/// Fails unless `segment` has the id `id`.
+pub fn check_id(segment: &er7::Segment<'_>, id: &'static str) -> Result<(), TypedParseError> {
+    if segment.id() == id {
+        Ok(())
+    } else {
+        Err(TypedParseError::wrong_segment(id, segment))
+    }
+}
+
+/// Starts reading a segment: records its field count and keeps the
+/// non-empty fields at positions not in `declared`.
+pub fn begin_segment<'a>(
+    segment: &er7::Segment<'a>,
+    declared: &[usize],
+    extra: &mut Unmodeled<'a>,
+) {
+    extra.count = segment.field_count();
+    for (n, value) in segment.fields() {
+        keep_undeclared(n, value, declared, extra);
+    }
+}
+
+/// The parts of a composite value: the components of a repetition, the
+/// subcomponents of a component, a subcomponent itself.
+pub fn composite_parts<'a>(value: &Value<'a>) -> Parts<'a> {
+    match value.level() {
+        Level::Field | Level::Repetition => value.components(),
+        Level::Component => value.subcomponents(),
+        Level::Subcomponent | Level::Literal => value.parts(),
+    }
+}
+
+/// Starts reading a composite: records its part count and keeps the
+/// non-empty parts at positions not in `declared`.
+pub fn begin_composite<'a>(parts: &[Value<'a>], declared: &[usize], extra: &mut Unmodeled<'a>) {
+    extra.count = parts.len();
+    for (i, value) in parts.iter().enumerate() {
+        keep_undeclared(i + 1, *value, declared, extra);
+    }
+}
+
+fn keep_undeclared<'a>(n: usize, value: Value<'a>, declared: &[usize], extra: &mut Unmodeled<'a>) {
+    if !value.is_empty() && !declared.contains(&n) {
+        extra
+            .parts
+            .push((n, Piece::Whole(Cow::Borrowed(value.raw()))));
+    }
+}
+
+/// Keeps the repetitions after the first of a single-valued field; returns
+/// the first.
+fn first_repetition<'a>(value: Value<'a>, position: usize, extra: &mut Unmodeled<'a>) -> Value<'a> {
+    if value.level() != Level::Field {
+        return value;
+    }
+    let raw = value.raw();
+    let sep = value.delimiters().repetition;
+    if let Some(i) = raw.iter().position(|&b| b == sep) {
+        let at = extra.parts.partition_point(|(p, _)| *p <= position);
+        extra.parts.insert(
+            at,
+            (
+                position,
+                Piece::MoreRepetitions(Cow::Borrowed(&raw[i + 1..])),
+            ),
+        );
+    }
+    value.repetition(1).unwrap_or(value)
+}
+
+/// A field held as `T`.
+pub fn field_single<'a, T: DataType<'a>>(
+    value: Option<Value<'a>>,
+    position: usize,
+    extra: &mut Unmodeled<'a>,
+) -> T {
+    match value {
+        Some(v) => T::from_er7_value(&first_repetition(v, position, extra)),
+        None => T::empty(),
+    }
+}
+
+/// A field held as `Option<T>`: `None` when empty or absent.
+pub fn field_optional<'a, T: DataType<'a>>(
+    value: Option<Value<'a>>,
+    position: usize,
+    extra: &mut Unmodeled<'a>,
+) -> Option<T> {
+    match value {
+        Some(v) if !v.is_empty() => Some(T::from_er7_value(&first_repetition(v, position, extra))),
+        _ => None,
+    }
+}
+
+/// A field held as `Vec<T>`: its repetitions, none when empty or absent.
+pub fn field_repeated<'a, T: DataType<'a>>(value: Option<Value<'a>>) -> Vec<T> {
+    match value {
+        Some(v) if !v.is_empty() => v.repetitions().map(|r| T::from_er7_value(&r)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A component held as `T`.
+pub fn component_single<'a, T: DataType<'a>>(value: Option<&Value<'a>>) -> T {
+    value.map_or_else(T::empty, T::from_er7_value)
+}
+
+/// A component held as `Option<T>`.
+pub fn component_optional<'a, T: DataType<'a>>(value: Option<&Value<'a>>) -> Option<T> {
+    value.filter(|v| !v.is_empty()).map(T::from_er7_value)
+}
+
+/// The level of the parts of a value at `level`.
+pub fn child_level(level: Level) -> Level {
+    match level {
+        Level::Field | Level::Repetition => Level::Component,
+        _ => Level::Subcomponent,
+    }
+}
+
+/// Writes the parts of a segment or composite, dropping trailing empty
+/// parts the input did not have.
+pub struct PartsWriter {
+    sep: u8,
+    leading: bool,
+    header: bool,
+    count: usize,
+    n: usize,
+    mark: usize,
+    keep: usize,
+}
+
+impl PartsWriter {
+    /// A segment's fields, after its id.
+    pub fn segment(out: &[u8], id: &str, delims: &Delimiters, extra: &Unmodeled<'_>) -> Self {
+        PartsWriter {
+            sep: delims.field,
+            leading: true,
+            header: matches!(id, "MSH" | "FHS" | "BHS"),
+            count: extra.count,
+            n: 0,
+            mark: out.len(),
+            keep: out.len(),
+        }
+    }
+
+    /// A composite's parts, at `level`.
+    pub fn composite(out: &[u8], level: Level, delims: &Delimiters, extra: &Unmodeled<'_>) -> Self {
+        let sep = match level {
+            Level::Field | Level::Repetition => delims.component,
+            _ => delims.subcomponent,
+        };
+        PartsWriter {
+            sep,
+            leading: false,
+            header: false,
+            count: extra.count,
+            n: 0,
+            mark: out.len(),
+            keep: out.len(),
+        }
+    }
+
+    /// How many parts to write: the input's, or up to the last declared or
+    /// kept position.
+    pub fn total(&self, declared_max: usize, extra: &Unmodeled<'_>) -> usize {
+        self.count.max(declared_max).max(extra.highest())
+    }
+
+    /// Before part `n` (the next one).
+    pub fn begin(&mut self, out: &mut Vec<u8>) {
+        self.n += 1;
+        // In a header segment, field 1 is the field separator itself and
+        // field 2 follows it directly.
+        let sep = if self.header {
+            self.n > 2
+        } else {
+            self.leading || self.n > 1
+        };
+        if sep {
+            out.push(self.sep);
+        }
+        self.mark = out.len();
+    }
+
+    /// After the part.
+    pub fn end(&mut self, out: &[u8]) {
+        if out.len() > self.mark || self.n <= self.count {
+            self.keep = out.len();
+        }
+    }
+
+    /// Drops the trailing empty parts.
+    pub fn finish(self, out: &mut Vec<u8>) {
+        out.truncate(self.keep);
+    }
+}
+
+/// Writes the kept part at an undeclared position.
+pub fn write_undeclared(extra: &Unmodeled<'_>, position: usize, out: &mut Vec<u8>) {
+    if let Some(raw) = extra.whole(position) {
+        out.extend_from_slice(raw);
+    }
+}
+
+fn write_more_repetitions(
+    extra: &Unmodeled<'_>,
+    position: usize,
+    out: &mut Vec<u8>,
+    delims: &Delimiters,
+) {
+    if let Some(raw) = extra.more_repetitions(position) {
+        out.push(delims.repetition);
+        out.extend_from_slice(raw);
+    }
+}
+
+/// Writes a field held as `T`.
+pub fn write_field_single<'a, T: DataType<'a>>(
+    value: &T,
+    position: usize,
+    extra: &Unmodeled<'_>,
+    out: &mut Vec<u8>,
+    delims: &Delimiters,
+) {
+    value.write_er7(out, delims, Level::Repetition);
+    write_more_repetitions(extra, position, out, delims);
+}
+
+/// Writes a field held as `Option<T>`.
+pub fn write_field_optional<'a, T: DataType<'a>>(
+    value: &Option<T>,
+    position: usize,
+    extra: &Unmodeled<'_>,
+    out: &mut Vec<u8>,
+    delims: &Delimiters,
+) {
+    if let Some(v) = value {
+        v.write_er7(out, delims, Level::Repetition);
+    }
+    write_more_repetitions(extra, position, out, delims);
+}
+
+/// Writes a field held as `Vec<T>`.
+pub fn write_field_repeated<'a, T: DataType<'a>>(
+    values: &[T],
+    out: &mut Vec<u8>,
+    delims: &Delimiters,
+) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(delims.repetition);
+        }
+        v.write_er7(out, delims, Level::Repetition);
+    }
+}
+
+/// Writes a component held as `T` or `Option<T>`.
+pub fn write_component<'a, T: DataType<'a>>(
+    value: Option<&T>,
+    out: &mut Vec<u8>,
+    delims: &Delimiters,
+    level: Level,
+) {
+    if let Some(v) = value {
+        v.write_er7(out, delims, level);
+    }
+}
+
+/// Reports the unmodeled parts kept in `extra`.
+pub fn report_extra<'r>(extra: &'r Unmodeled<'_>, at: Location, out: &mut Vec<UnmodeledItem<'r>>) {
+    extra.report(at, out);
+}
+
+/// Reports what the values of a field or component do not model.
+pub fn report_values<'r, 'a: 'r, T: DataType<'a> + 'r>(
+    values: impl IntoIterator<Item = &'r T>,
+    at: impl Fn(usize) -> Location,
+    out: &mut Vec<UnmodeledItem<'r>>,
+) {
+    for (i, v) in values.into_iter().enumerate() {
+        v.report_unmodeled(at(i + 1), out);
+    }
+}
+
+/// `a == b`, in a `const` context.
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -1,0 +1,259 @@
+//! Typed segments and composites over the ER7 engine.
+//!
+//! A struct with `#[derive(Segment)]` or `#[derive(Composite)]` and
+//! `#[hl7(...)]` attributes reads its fields from a parsed message, writes
+//! them back as ER7 and describes itself to the validator:
+//!
+//! ```
+//! use hl7_runtime::er7::Message;
+//! use hl7_runtime::typed::{Segment as _, Unmodeled, UnmodeledKind};
+//! use hl7_runtime::types::{Is, St};
+//!
+//! #[derive(Debug, Clone, PartialEq, hl7_runtime::Segment)]
+//! #[hl7(id = "ZPI")]
+//! struct Zpi<'a> {
+//!     #[hl7(field = 1, usage = R)]
+//!     set_id: St<'a>,
+//!     #[hl7(field = 2, len = 20, table = "9001")]
+//!     pet_kind: Option<Is<'a>>,
+//!     #[hl7(field = 3, max = *)]
+//!     nicknames: Vec<St<'a>>,
+//!     #[hl7(unmodeled)]
+//!     rest: Unmodeled<'a>,
+//! }
+//!
+//! let msg = Message::parse(b"MSH|^~\\&|A||B||20260101||ADT^A01|1|P|2.5\rZPI|1|DOG|Rex~Rexy|extra\r")?;
+//! let seg = msg.segments_named("ZPI").next().unwrap();
+//! let zpi = Zpi::from_er7(&seg)?;
+//! assert_eq!(zpi.pet_kind.as_ref().unwrap(), "DOG");
+//! assert_eq!(zpi.nicknames.len(), 2);
+//!
+//! // ZPI-4 is not modeled: kept, reported, and written back.
+//! let unmodeled = zpi.unmodeled();
+//! assert_eq!(unmodeled[0].location.to_string(), "ZPI-4");
+//! assert_eq!(unmodeled[0].kind, UnmodeledKind::Undeclared);
+//! assert_eq!(zpi.to_er7(msg.delimiters()), seg.raw());
+//!
+//! assert_eq!(Zpi::META.fields[1].table, Some("9001"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Shapes
+//!
+//! A field's Rust type says its cardinality: `T` for a single value that is
+//! always there (empty when not sent), `Option<T>` for an optional single
+//! value, `Vec<T>` for a repeating field. `T` is a primitive from
+//! [`types`](crate::types) or a `#[derive(Composite)]` struct.
+//!
+//! # Nothing dropped
+//!
+//! Every typed struct has an [`Unmodeled`] field (`#[hl7(unmodeled)]`)
+//! that keeps the content the struct does not declare: fields or
+//! components at undeclared positions, and repetitions past the first of a
+//! single-valued field. [`Segment::to_er7`] puts them back, so a segment
+//! that was parsed and not changed writes back byte for byte;
+//! [`Segment::unmodeled`] lists them.
+//!
+//! Values keep their wire text, escapes included, in the delimiters of the
+//! message they were read from: write with those delimiters (or re-escape
+//! first) to get the same text back.
+
+use std::fmt;
+
+use crate::er7::{self, Delimiters, Level, Value};
+
+mod meta;
+pub(crate) mod unmodeled;
+
+pub use meta::{CompositeMeta, FieldMeta, SegmentMeta, Shape, Usage};
+pub use unmodeled::{Location, Unmodeled, UnmodeledItem, UnmodeledKind};
+
+/// A value that can fill a field or component: a primitive from
+/// [`types`](crate::types) or a [`Composite`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an HL7 data type",
+    label = "not an HL7 data type",
+    note = "a field or component holds a primitive from `hl7_runtime::types` (`St`, `Nm`, `Dtm` ...) or a struct with `#[derive(hl7_runtime::Composite)]`, as `T`, `Option<T>` or `Vec<T>`"
+)]
+pub trait DataType<'a>: Sized {
+    /// The HL7 data type code (`ST`, `XPN` ...).
+    const DATA_TYPE: &'static str;
+
+    /// The value of a field that was not sent.
+    fn empty() -> Self;
+
+    /// Reads the value from a repetition of a field (its components
+    /// separated by `^`), a component (its subcomponents separated by `&`)
+    /// or a subcomponent. Never fails and keeps every byte.
+    fn from_er7_value(value: &Value<'a>) -> Self;
+
+    /// Appends the wire bytes. `level` is where the value sits:
+    /// [`Level::Repetition`] for a field, [`Level::Component`] for a
+    /// component, which chooses the separator between its own parts.
+    fn write_er7(&self, out: &mut Vec<u8>, delims: &Delimiters, level: Level);
+
+    /// Appends what the value does not model (nothing for primitives).
+    fn report_unmodeled<'r>(&'r self, at: Location, out: &mut Vec<UnmodeledItem<'r>>) {
+        let _ = (at, out);
+    }
+}
+
+/// A typed composite data type (`XPN`, `CX`, `HD` ...): a struct with
+/// `#[derive(hl7_runtime::Composite)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an HL7 composite",
+    label = "not an HL7 composite",
+    note = "derive it: `#[derive(hl7_runtime::Composite)]` with `#[hl7(id = \"XPN\")]` and `#[hl7(component = n)]` on its fields"
+)]
+pub trait Composite<'a>: DataType<'a> {
+    /// The data type and its declared components.
+    const META: &'static CompositeMeta;
+
+    /// What this value does not model, with locations relative to
+    /// `at`, the place the value sits, in order.
+    fn unmodeled_at(&self, at: Location) -> Vec<UnmodeledItem<'_>> {
+        let mut out = Vec::new();
+        self.report_unmodeled(at, &mut out);
+        out.sort_by_key(|item| item.location);
+        out
+    }
+}
+
+/// A typed segment: a struct with `#[derive(hl7_runtime::Segment)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an HL7 segment",
+    label = "not an HL7 segment",
+    note = "derive it: `#[derive(hl7_runtime::Segment)]` with `#[hl7(id = \"PID\")]` and `#[hl7(field = n)]` on its fields"
+)]
+pub trait Segment<'a>: Sized {
+    /// The segment id and its declared fields.
+    const META: &'static SegmentMeta;
+
+    /// Reads the segment. Field values are never rejected (they keep their
+    /// wire text; see [`Primitive::validate`](crate::types::Primitive::validate)).
+    ///
+    /// # Errors
+    ///
+    /// When the segment's id is not [`META.id`](SegmentMeta::id).
+    fn from_er7(segment: &er7::Segment<'a>) -> Result<Self, TypedParseError>;
+
+    /// Appends the segment, without a terminator.
+    fn write_er7(&self, out: &mut Vec<u8>, delims: &Delimiters);
+
+    /// Appends what the segment does not model, nested composites included.
+    fn report_unmodeled<'r>(&'r self, out: &mut Vec<UnmodeledItem<'r>>);
+
+    /// The segment as ER7, without a terminator.
+    fn to_er7(&self, delims: &Delimiters) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_er7(&mut out, delims);
+        out
+    }
+
+    /// What the segment does not model, nested composites included, in
+    /// field order.
+    fn unmodeled(&self) -> Vec<UnmodeledItem<'_>> {
+        let mut out = Vec::new();
+        self.report_unmodeled(&mut out);
+        out.sort_by_key(|item| item.location);
+        out
+    }
+
+    /// Reads the first segment of `message` with this id, if there is one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segment::from_er7`].
+    fn first_in(message: &'a er7::Message<'_>) -> Option<Result<Self, TypedParseError>> {
+        message
+            .segments_named(Self::META.id)
+            .next()
+            .map(|s| Self::from_er7(&s))
+    }
+}
+
+/// Reading a typed value failed.
+///
+/// The `Display` text is for people and may change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypedParseError {
+    inner: Box<ErrorInner>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ErrorInner {
+    expected: &'static str,
+    found: String,
+    position: usize,
+}
+
+impl TypedParseError {
+    pub(crate) fn wrong_segment(expected: &'static str, segment: &er7::Segment<'_>) -> Self {
+        TypedParseError {
+            inner: Box::new(ErrorInner {
+                expected,
+                found: segment.id().to_owned(),
+                position: segment.position(),
+            }),
+        }
+    }
+
+    /// True when the segment had another id than the type's.
+    pub fn is_wrong_segment(&self) -> bool {
+        true
+    }
+
+    /// The segment id the type reads.
+    pub fn expected(&self) -> &'static str {
+        self.inner.expected
+    }
+
+    /// The segment id found.
+    pub fn found(&self) -> &str {
+        &self.inner.found
+    }
+
+    /// The position of the segment in its message, from 0.
+    pub fn segment_position(&self) -> usize {
+        self.inner.position
+    }
+}
+
+impl fmt::Display for TypedParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "expected a {} segment, found {} (segment {})",
+            self.inner.expected,
+            self.inner.found,
+            self.inner.position + 1
+        )
+    }
+}
+
+impl std::error::Error for TypedParseError {}
+
+macro_rules! primitive_data_types {
+    ($($name:ident),* $(,)?) => {
+        $(
+            impl<'a> DataType<'a> for crate::types::$name<'a> {
+                const DATA_TYPE: &'static str =
+                    <crate::types::$name<'a> as crate::types::Primitive<'a>>::DATA_TYPE;
+
+                fn empty() -> Self {
+                    Self::default()
+                }
+
+                fn from_er7_value(value: &Value<'a>) -> Self {
+                    <Self as crate::types::Primitive<'a>>::from_value(value)
+                }
+
+                fn write_er7(&self, out: &mut Vec<u8>, _delims: &Delimiters, _level: Level) {
+                    out.extend_from_slice(self.wire());
+                }
+            }
+        )*
+    };
+}
+
+primitive_data_types!(St, Tx, Ft, Gts, Tn, Id, Is, Snm, Nm, Si, Dt, Tm, Dtm, Ts);
