@@ -8,8 +8,9 @@ use std::process::Command;
 use std::{env, fs};
 
 /// Packages whose resolved versions the report names.
-const PEERS: [&str; 6] = [
+const PEERS: [&str; 7] = [
     "hl7-parser",
+    "hl7v2",
     "er7",
     "hl7-2",
     "rust-hl7",

@@ -18,6 +18,10 @@ pub(crate) enum Group {
     Parse,
     /// Parse, then read PID-5.1 and the decoded OBX-5 of every OBX.
     Read,
+    /// Parse, then validate (findings counted, not printed).
+    Validate,
+    /// Parse, then write the whole message as JSON text.
+    Json,
 }
 
 impl Group {
@@ -25,6 +29,8 @@ impl Group {
         match self {
             Group::Parse => "parse",
             Group::Read => "parse + PID-5.1 + every OBX-5 (decoded)",
+            Group::Json => "ER7 → JSON text (json)",
+            Group::Validate => "parse + validate",
         }
     }
 }
@@ -111,6 +117,42 @@ impl Case {
                 })),
             },
         ]
+    }
+
+    /// A validation case: `run` parses and validates one message and
+    /// returns the number of findings.
+    pub(crate) fn validate(
+        subject: &str,
+        api: &'static str,
+        ours: bool,
+        run: impl Fn(&[u8]) -> usize + 'static,
+    ) -> Case {
+        Case {
+            subject: subject.to_owned(),
+            api,
+            group: Group::Validate,
+            ours,
+            run: Box::new(run),
+            check: None,
+        }
+    }
+
+    /// A case of `group` that runs `run` on each message.
+    pub(crate) fn single(
+        subject: String,
+        api: &'static str,
+        group: Group,
+        ours: bool,
+        run: impl Fn(&[u8]) -> usize + 'static,
+    ) -> Case {
+        Case {
+            subject,
+            api,
+            group,
+            ours,
+            run: Box::new(run),
+            check: None,
+        }
     }
 
     /// Name used by the command-line filter and in progress lines.

@@ -160,7 +160,100 @@ fn registry(versions: &Versions) -> Vec<Case> {
     ));
     cases.extend(Case::both::<RustHl7>(&versions.label::<RustHl7>()));
     cases.extend(Case::both::<Zluidr>(&versions.label::<Zluidr>()));
+    cases.extend(validation_cases(versions));
+    cases.extend(json_cases(versions));
     cases
+}
+
+/// ER7 → JSON text: ours (structural JSON, lossless) and the two peers that
+/// offer JSON. Each returns the length of a fresh `String`.
+fn json_cases(versions: &Versions) -> [Case; 3] {
+    let label = |name: &str| format!("{name} {}", versions.0.get(name).copied().unwrap_or("?"));
+    [
+        Case::single(
+            versions.label::<Ours>(),
+            "Message::parse + json::to_json",
+            Group::Json,
+            true,
+            |msg| {
+                let parsed = hl7_runtime::er7::Message::parse(msg).expect("parses");
+                hl7_runtime::json::to_json(&parsed).len()
+            },
+        ),
+        Case::single(
+            label("hl7v2"),
+            "parse + writer::json::to_json_string",
+            Group::Json,
+            false,
+            |msg| {
+                let parsed = hl7v2::parse(msg).expect("parses");
+                hl7v2::to_json_string(&parsed).len()
+            },
+        ),
+        Case::single(
+            format!("{} + serde_json", label("hl7-parser")),
+            "Message::parse + serde_json::to_string",
+            Group::Json,
+            false,
+            |msg| {
+                let text = std::str::from_utf8(msg).expect("UTF-8");
+                let parsed = hl7_parser::Message::parse(text).expect("parses");
+                serde_json::to_string(&parsed).expect("serialises").len()
+            },
+        ),
+    ]
+}
+
+/// Validation rows: ours against the bundled v2.5.1 structures and against
+/// the sample site profiles (profiles/sites, picked per message by MSH-9),
+/// and hl7-2's dictionary `validate()`. Each returns the number of
+/// findings; the profiles are loaded once, outside the timed code.
+fn validation_cases(versions: &Versions) -> Vec<Case> {
+    use hl7_runtime::er7::Message;
+    use hl7_runtime::validate::{Catalog, Options};
+    use std::cell::RefCell;
+
+    let ours = versions.label::<Ours>();
+    let base = RefCell::new(
+        Catalog::open("2.5.1", Options::default())
+            .expect("v2.5.1 is bundled")
+            .0,
+    );
+    let sites = concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles/sites");
+    let site = RefCell::new(
+        Catalog::open(sites, Options::default())
+            .expect("the sample site profiles load")
+            .0,
+    );
+    vec![
+        Case::validate(
+            &format!("{ours} vs HL7 v2.5.1"),
+            "Message::parse + Catalog::validate (base version)",
+            true,
+            move |msg| {
+                let m = Message::parse(msg).expect("parses");
+                base.borrow_mut().validate(&m).findings.len()
+            },
+        ),
+        Case::validate(
+            &format!("{ours} vs site profile"),
+            "Message::parse + Catalog::validate (profiles/sites)",
+            true,
+            move |msg| {
+                let m = Message::parse(msg).expect("parses");
+                site.borrow_mut().validate(&m).findings.len()
+            },
+        ),
+        Case::validate(
+            &versions.label::<Hl7Two>(),
+            "hl7_2::parse + Message::validate (dictionary)",
+            false,
+            |msg| {
+                let text = std::str::from_utf8(msg).expect("UTF-8");
+                hl7_2::parse(text).expect("parses").validate().len()
+            },
+        ),
+    ]
 }
 
 /// Checks every reading case on every input; prints what each returned.

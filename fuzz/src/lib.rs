@@ -1,10 +1,12 @@
-//! Fuzzing entry points for the ER7 engine, shared by the cargo-fuzz targets
-//! in `fuzz_targets/` and by the tests below, which replay `corpus/seeds`.
+//! Fuzzing entry points for the ER7 engine and the JSON and XML encodings,
+//! shared by the cargo-fuzz targets in `fuzz_targets/` (`er7`, `json`,
+//! `xml`) and by the tests below, which replay `corpus/seeds`.
 //!
 //! Run a target with `cargo fuzz run er7` from this folder (on stable Rust,
 //! set `RUSTC_BOOTSTRAP=1`).
 
 use hl7_runtime::er7::{Delimiters, Message, Path, parse_stream};
+use hl7_runtime::{json, xml};
 
 /// Parses `data` as a stream; for every message that parses, reads values by
 /// path and by walking, writes it back and checks that the result parses to
@@ -105,6 +107,56 @@ pub fn parse_get_write(data: &[u8]) {
     }
 }
 
+/// ER7 → JSON → ER7 and ER7 → XML → ER7 for every message `data` holds as ER7.
+///
+/// # Panics
+/// When a round trip does not give the same bytes.
+pub fn encodings_round_trip(data: &[u8]) {
+    for msg in parse_stream(data).flatten() {
+        let wire = msg.to_er7();
+        let text = json::to_json(&msg);
+        let back = json::from_json(text.as_bytes()).expect("our JSON reads back");
+        assert_eq!(back.to_er7(), wire, "ER7 → JSON → ER7");
+        let doc = xml::to_xml(&msg);
+        let back = xml::from_xml(&doc).expect("our XML reads back");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].to_er7(), wire, "ER7 → XML → ER7");
+    }
+}
+
+/// Reads `data` as structural JSON: never panics, and a message that reads
+/// writes back to JSON that reads to the same ER7. Then the ER7 round trips.
+///
+/// # Panics
+/// When an invariant breaks.
+pub fn json_read(data: &[u8]) {
+    if let Ok(msg) = json::from_json(data) {
+        let wire = msg.to_er7();
+        let again = json::from_json(json::to_json(&msg).as_bytes()).expect("our JSON reads back");
+        assert_eq!(again.to_er7(), wire);
+    }
+    encodings_round_trip(data);
+}
+
+/// Reads `data` as an XML document: never panics, and every message that
+/// reads writes back to XML that reads to the same ER7. Then the ER7 round
+/// trips.
+///
+/// # Panics
+/// When an invariant breaks.
+pub fn xml_read(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(msgs) = xml::from_xml(text)
+    {
+        for msg in msgs {
+            let wire = msg.to_er7();
+            let again = xml::from_xml(&xml::to_xml(&msg)).expect("our XML reads back");
+            assert_eq!(again[0].to_er7(), wire);
+        }
+    }
+    encodings_round_trip(data);
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;
@@ -117,6 +169,8 @@ mod tests {
         for entry in fs::read_dir(&dir).expect("corpus/seeds exists") {
             let data = fs::read(entry.expect("readable entry").path()).expect("readable seed");
             super::parse_get_write(&data);
+            super::json_read(&data);
+            super::xml_read(&data);
             n += 1;
         }
         assert!(n > 5, "only {n} seeds in {}", dir.display());

@@ -4,19 +4,23 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use hl7_runtime::er7::{Message, Path, Value, parse_stream};
 
-/// Read, query and convert HL7 v2 messages.
+mod convert;
+mod validate;
+
+/// Read, query and convert HL7 v2 messages; check and show conformance profiles.
 ///
-/// Every command reads one or more FILEs, or standard input when none is
+/// Every message command reads one or more FILEs, or standard input when none is
 /// given or FILE is `-`. A file may hold many messages: back to back, with
 /// blank lines between them, or in FHS/BHS batches; segments may end with
 /// CR, LF or CRLF.
 ///
 /// Exit status: 0 when all is well, 1 when some message could not be parsed
 /// (each is reported on stderr with file, message, byte offset and reason;
-/// the others are still processed), 2 for usage or I/O errors.
+/// the others are still processed) or a profile has errors, 2 for usage or
+/// I/O errors.
 #[derive(Parser, Debug)]
 #[command(name = "hl7", version, max_term_width = 100)]
 struct Cli {
@@ -44,7 +48,7 @@ enum Command {
     /// per value (`OBX[*]-5`). A missing value prints an empty line.
     #[command(verbatim_doc_comment)]
     Get {
-        /// The path, such as PID-5.1 or OBX[*]-5.
+        /// The path, such as `PID-5.1` or `OBX[*]-5`.
         path: String,
         /// Print the wire form (escapes and separators as written)
         /// instead of decoded text.
@@ -60,11 +64,23 @@ enum Command {
     ///
     /// `--to er7` writes ER7 with CR segment terminators: byte for byte what
     /// was read, apart from the terminators (and blank lines or a byte-order
-    /// mark between messages).
+    /// mark between messages). `--to json` writes structural JSON (see
+    /// docs/json.md), one message per line (JSON Lines). `--to xml` writes the
+    /// HL7 v2 XML encoding: one message as one document, several inside an
+    /// `<HL7Messages>` element. Every conversion comes back byte for byte:
+    /// `--from json` reads JSON Lines (or any sequence of JSON objects) and
+    /// `--from xml` reads either XML form.
     Convert {
         /// Target encoding.
         #[arg(long, value_enum)]
-        to: Encoding,
+        to: convert::Encoding,
+        /// Encoding of the input.
+        #[arg(long, value_enum, default_value = "er7")]
+        from: convert::Encoding,
+        /// Conformance profile for named JSON. Not available yet: named JSON
+        /// needs typed messages; without it, JSON is the structural form.
+        #[arg(long, value_name = "P")]
+        profile: Option<PathBuf>,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -74,6 +90,9 @@ enum Command {
     /// Check, show and list conformance profiles and HL7 versions.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Validate messages against a conformance profile, a directory of
+    /// profiles, or an HL7 version's standard structures (`--profile 2.5.1`).
+    Validate(validate::Args),
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,12 +133,6 @@ enum ProfileCommand {
     },
     /// List the bundled HL7 versions.
     Versions,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Encoding {
-    /// HL7's pipe-delimited encoding.
-    Er7,
 }
 
 /// How a run went: the worst thing that happened decides the exit code.
@@ -197,7 +210,20 @@ fn main() -> ExitCode {
             let prefix = inputs.len() > 1 && !no_filename;
             with_stdout(|out| get_cmd(&inputs, &path, *raw, prefix, out, &mut status))
         }
-        Command::Convert { to, output, files } => {
+        Command::Convert {
+            to,
+            from,
+            profile,
+            output,
+            files,
+        } => {
+            if let Err(e) = convert::check_profile(profile.as_deref()) {
+                eprintln!("hl7: {e}");
+                return ExitCode::from(2);
+            }
+            let convert_cmd = |inputs: &[Input], to, out: &mut dyn Write, status: &mut Status| {
+                convert::run(inputs, *from, to, out, status)
+            };
             let inputs = read_inputs(files, &mut status);
             match output {
                 Some(file) => match std::fs::File::create(file) {
@@ -214,6 +240,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Profile(cmd) => return profile_cmd(cmd),
+        Command::Validate(args) => return validate::run(args),
     };
     match result {
         Ok(()) => status.code(),
@@ -359,17 +386,6 @@ fn get_cmd(
             let text = msg.get(path).map(|v| show(&v, raw)).unwrap_or_default();
             writeln!(out, "{lead}{text}")
         }
-    })
-}
-
-fn convert_cmd(
-    inputs: &[Input],
-    to: Encoding,
-    out: &mut dyn Write,
-    status: &mut Status,
-) -> io::Result<()> {
-    for_each_message(inputs, status, |_, msg| match to {
-        Encoding::Er7 => msg.write_er7(out),
     })
 }
 

@@ -22,8 +22,15 @@
 //! encodings and MLLP transport build on it.
 
 pub mod er7;
+#[cfg(feature = "json")]
+pub mod json;
+pub mod structure;
 pub mod typed;
 pub mod types;
+#[cfg(feature = "validate")]
+pub mod validate;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,0 +1,2601 @@
+//! Validating messages against conformance profiles.
+//!
+//! A [`Validator`] checks parsed messages against one
+//! [`Profile`]: a TOML site profile, an MWB or
+//! NIST/IGAMT profile, or the standard structure of a bundled HL7 version
+//! (built with [`structure_profile`](hl7_schema::profile::structure_profile)).
+//! A [`Catalog`] holds several profiles (a directory of them, or a base
+//! version) and picks one per message, for mixed feeds.
+//!
+//! Findings are data, not errors: [`Validator::validate`] returns a
+//! [`Report`] holding every [`Finding`] (up to [`Options::max_findings`]),
+//! each with a [`Severity`], a [`Code`] (HL7 table 0357 where one applies),
+//! a [`Location`] and a message.
+//!
+//! ```
+//! use hl7_runtime::er7::Message;
+//! use hl7_runtime::validate::{Code, Validator};
+//! use hl7_schema::profile::structure_profile;
+//!
+//! let profile = structure_profile("2.5.1", "ADT_A01")?;
+//! let validator = Validator::new(profile);
+//! let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20260101||ADT^A01^ADT_A01|1|P|2.5.1\rEVN||20260101\rPID|1||42^^^H^MR||DOE^J||2026013x\r")?;
+//! let report = validator.validate(&msg);
+//! // PV1 is required; PID-7 is not a date.
+//! assert!(report.findings.iter().any(|f| f.code == Code::SegmentSequence));
+//! let bad_date = report.findings.iter().find(|f| f.code == Code::DataType).unwrap();
+//! assert_eq!(bad_date.location.path, "PID[1]-7.1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What is checked
+//!
+//! * **Header**: MSH-9.1 against the profile's message type (200), MSH-9.2
+//!   against its event (201; `ALL` matches any), MSH-9.3 against its
+//!   structure (`structure`, a warning), MSH-12.1 against the profile's HL7
+//!   version (203).
+//! * **Structure**: segments are matched to the profile's groups with
+//!   [`crate::structure`]. A segment that fits nowhere, out of order or a Z
+//!   segment the profile does not declare, is 100. A missing required
+//!   segment or group is 100; too many or too few occurrences is
+//!   `cardinality`.
+//! * **Usage** at every level (segment, group, field, component,
+//!   sub-component), and for children only when their parent is present:
+//!   `R` missing is 101 (100 for segments and groups); `RE` missing is
+//!   `usage-re` (a warning); `X` and `W` present are `not-supported`; `O`,
+//!   `B`, `IX` and undeclared `C`/`CE` are not checked. A declared `C(a/b)`
+//!   is resolved by evaluating its machine-readable predicate (NIST
+//!   Constraints.xml); when the predicate cannot be evaluated the element is
+//!   treated as optional.
+//! * **Cardinality** of fields (repetitions): `cardinality`. Only
+//!   non-empty repetitions count; `""` (the HL7 null) counts as present.
+//! * **Lengths**: `length`. See [Lengths](#lengths).
+//! * **Formats** of primitive values by base data type: NM, SI, DT, TM,
+//!   DTM (and a primitive TS) with precision and UTC offset, ID and IS: 102.
+//!   Values that are not valid in their escaping are `escape`.
+//! * **Value bindings**: HL7 tables of the profile's version (only tables
+//!   HL7 defines and lists codes for; user-defined tables are checked only
+//!   when the profile supplies codes), site code lists and NIST value sets:
+//!   103. A binding of strength `S` or `U`, or an extensible HL7 table, gives
+//!   a warning instead of an error. A composite's binding applies to its
+//!   first component unless the binding names a location.
+//! * **Constants**: `constant`, compared with the escaped value as written.
+//! * **Extra content**: fields or components beyond the profile's
+//!   definition that carry a value: `extra`.
+//! * **Conformance statements** (NIST): evaluated in their context
+//!   (message, group, segment or data type); a failed `SHALL` is an error,
+//!   a failed `SHOULD` a warning: `statement`. A statement that cannot be
+//!   evaluated (a plugin, an unknown expression) is reported once per
+//!   message as `inconclusive` (info).
+//!
+//! # Lengths
+//!
+//! By default, the length of a **primitive** value is measured on the
+//! **decoded** value, in characters: `\F\` counts as one character, a
+//! multi-byte UTF-8 character as one. This is what the conformance
+//! methodology means by the length of a value. [`LengthMode::Escaped`]
+//! measures the bytes as written instead (what HAPI does). The maximum is
+//! `MaxLength` (MWB `Length`), else the conformance length; `MinLength` is
+//! checked too. The length of a **composite** (given by the base versions up
+//! to 2.6 on composite fields) is the length of the whole encoded
+//! repetition, separators included, in both modes.
+//!
+//! # Locations
+//!
+//! [`Location::path`] is `SEG[occurrence]-field[repetition].component.sub`,
+//! e.g. `OBX[3]-5.1` (the repetition is shown from the second on). A missing
+//! segment or group is named by its group path, e.g.
+//! `PATIENT_RESULT[1].ORDER_OBSERVATION[2].OBR`, and located at the segment
+//! where it was expected. [`Location::line`] is the segment's line **in the
+//! message** (MSH is line 1), [`Location::column`] the 1-based byte column in
+//! that segment, [`Location::offset`] the byte offset **in the input** the
+//! message was read from.
+//!
+//! # Severities
+//!
+//! Each code has a default severity ([`Code::default_severity`]; a few
+//! findings choose their own, such as a `SHOULD` statement). A [`Policy`]
+//! overrides severities per code, like NIST's classification overrides.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Write as _};
+use std::path::{Path as FsPath, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use hl7_schema::defs::{TableKind, Version};
+use hl7_schema::profile::{
+    Binding, BindingLocation, BindingStrength, Bound, ContextKind, ElementDef, Expr, MessageDef,
+    NotPresent, Profile, Strength, StructureNode, Usage,
+};
+
+use crate::er7::{Level, Message, Segment, Value};
+use crate::structure::{Instance, Item, Matched, Structure, match_segments};
+
+mod select;
+
+pub use select::{Catalog, CatalogError};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// For information; never makes a message invalid.
+    Info,
+    /// Should be looked at; does not make a message invalid.
+    Warning,
+    /// The message does not conform.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "error" | "e" => Ok(Severity::Error),
+            "warning" | "warn" | "w" => Ok(Severity::Warning),
+            "info" | "i" | "information" | "informational" => Ok(Severity::Info),
+            other => Err(format!(
+                "unknown severity `{other}`: use error, warning or info"
+            )),
+        }
+    }
+}
+
+/// What a finding is about. Codes from HL7 table 0357 print as their number;
+/// the project's own codes print as a short name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Code {
+    /// 100: a segment is out of order, unexpected (undeclared Z segments
+    /// included), or a required segment or group is missing.
+    SegmentSequence,
+    /// 101: a required field, component or sub-component is missing.
+    RequiredFieldMissing,
+    /// 102: a value does not have the format of its data type.
+    DataType,
+    /// 103: a code is not in its table or value set.
+    TableValue,
+    /// 200: the profile does not support the message type (MSH-9.1).
+    UnsupportedMessageType,
+    /// 201: the profile does not support the event (MSH-9.2).
+    UnsupportedEvent,
+    /// 203: the profile does not support the version (MSH-12).
+    UnsupportedVersion,
+    /// 207: the profile could not be applied (an element refers to an
+    /// undefined segment or data type).
+    InternalError,
+    /// `not-supported`: an element with usage X or W is present.
+    NotSupported,
+    /// `usage-re`: an RE element is empty.
+    RequiredButEmpty,
+    /// `cardinality`: too many or too few occurrences.
+    Cardinality,
+    /// `length`: a value is too long or too short.
+    Length,
+    /// `constant`: a value differs from the profile's constant.
+    Constant,
+    /// `extra`: a value where the profile defines no element.
+    Extra,
+    /// `escape`: a malformed escape sequence or bytes invalid in the
+    /// character set.
+    Escape,
+    /// `structure`: MSH-9.3 names another structure than the profile's.
+    Structure,
+    /// `statement`: a conformance statement does not hold.
+    Statement,
+    /// `inconclusive`: a conformance statement could not be evaluated.
+    Inconclusive,
+    /// `unparseable`: the message could not be parsed.
+    Unparseable,
+    /// `truncated`: more findings than [`Options::max_findings`].
+    Truncated,
+}
+
+impl Code {
+    /// Every code, in order.
+    pub const ALL: [Code; 20] = [
+        Code::SegmentSequence,
+        Code::RequiredFieldMissing,
+        Code::DataType,
+        Code::TableValue,
+        Code::UnsupportedMessageType,
+        Code::UnsupportedEvent,
+        Code::UnsupportedVersion,
+        Code::InternalError,
+        Code::NotSupported,
+        Code::RequiredButEmpty,
+        Code::Cardinality,
+        Code::Length,
+        Code::Constant,
+        Code::Extra,
+        Code::Escape,
+        Code::Structure,
+        Code::Statement,
+        Code::Inconclusive,
+        Code::Unparseable,
+        Code::Truncated,
+    ];
+
+    /// The code as written in reports: `101`, `length`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::SegmentSequence => "100",
+            Code::RequiredFieldMissing => "101",
+            Code::DataType => "102",
+            Code::TableValue => "103",
+            Code::UnsupportedMessageType => "200",
+            Code::UnsupportedEvent => "201",
+            Code::UnsupportedVersion => "203",
+            Code::InternalError => "207",
+            Code::NotSupported => "not-supported",
+            Code::RequiredButEmpty => "usage-re",
+            Code::Cardinality => "cardinality",
+            Code::Length => "length",
+            Code::Constant => "constant",
+            Code::Extra => "extra",
+            Code::Escape => "escape",
+            Code::Structure => "structure",
+            Code::Statement => "statement",
+            Code::Inconclusive => "inconclusive",
+            Code::Unparseable => "unparseable",
+            Code::Truncated => "truncated",
+        }
+    }
+
+    /// The HL7 table 0357 code, for ERR-3 in an ACK: the code itself for
+    /// 0357 codes, 207 for the project's own error codes.
+    pub fn hl7_code(self) -> u16 {
+        match self {
+            Code::SegmentSequence => 100,
+            Code::RequiredFieldMissing => 101,
+            Code::DataType | Code::Length | Code::Constant | Code::Escape => 102,
+            Code::TableValue => 103,
+            Code::UnsupportedMessageType | Code::Structure => 200,
+            Code::UnsupportedEvent => 201,
+            Code::UnsupportedVersion => 203,
+            _ => 207,
+        }
+    }
+
+    /// The severity used unless a [`Policy`] says otherwise.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Code::RequiredButEmpty | Code::Length | Code::Escape | Code::Structure => {
+                Severity::Warning
+            }
+            Code::Inconclusive | Code::Truncated => Severity::Info,
+            _ => Severity::Error,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Code {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        Code::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+                format!("unknown finding code `{s}`; codes: {}", all.join(", "))
+            })
+    }
+}
+
+/// Where a finding is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    /// `PID[1]-3[2].4`, `ORDER_OBSERVATION[2].OBR`, `MSH[1]-9.2`.
+    pub path: String,
+    /// Position of the segment in the message, from 0, when in one.
+    pub segment: Option<usize>,
+    /// Line of the segment in the message, from 1 (MSH is 1).
+    pub line: usize,
+    /// Byte column in the segment, from 1.
+    pub column: usize,
+    /// Byte offset in the input the message was read from.
+    pub offset: usize,
+    /// Number of bytes of the offending value (0 for a missing one).
+    pub len: usize,
+}
+
+/// One validation finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// How serious it is (after the [`Policy`]).
+    pub severity: Severity,
+    /// What it is about.
+    pub code: Code,
+    /// Where it is.
+    pub location: Location,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}[{}] {}: {}",
+            self.severity, self.code, self.location.path, self.message
+        )
+    }
+}
+
+/// The findings for one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The profile used (its name, ID or file), when one was found.
+    pub profile: Option<String>,
+    /// MSH-9 as written.
+    pub message_type: Option<String>,
+    /// MSH-10.
+    pub control_id: Option<String>,
+    /// Every finding, in message order within each check, at most
+    /// [`Options::max_findings`] plus one `truncated` note.
+    pub findings: Vec<Finding>,
+    /// How many findings were left out because of the cap.
+    pub suppressed: usize,
+}
+
+impl Report {
+    /// No finding of severity error?
+    pub fn is_valid(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Number of findings of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Does any finding have this code and path?
+    pub fn has(&self, code: Code, path: &str) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.code == code && f.location.path == path)
+    }
+}
+
+/// Severity overrides per code: a site's policy.
+///
+/// ```
+/// use hl7_runtime::validate::{Code, Policy, Severity};
+///
+/// let p: Policy = "length = warning\nnot-supported = warning # CDC style\n100=info".parse()?;
+/// assert_eq!(p.severity(Code::SegmentSequence), Severity::Info);
+/// assert_eq!(p.severity(Code::RequiredFieldMissing), Severity::Error);
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    overrides: HashMap<Code, Severity>,
+}
+
+impl Policy {
+    /// Sets the severity of one code.
+    pub fn set(&mut self, code: Code, severity: Severity) -> &mut Self {
+        self.overrides.insert(code, severity);
+        self
+    }
+
+    /// The override for a code, if any.
+    pub fn get(&self, code: Code) -> Option<Severity> {
+        self.overrides.get(&code).copied()
+    }
+
+    /// The severity of a code: its override or its default.
+    pub fn severity(&self, code: Code) -> Severity {
+        self.get(code).unwrap_or_else(|| code.default_severity())
+    }
+
+    /// Parses `code = severity` entries, one per line or separated by
+    /// commas; `#` starts a comment; quotes around either side are ignored
+    /// (so a TOML table of strings works, e.g. `"101" = "warning"`).
+    ///
+    /// # Errors
+    ///
+    /// An unknown code or severity, or an entry without `=`.
+    pub fn parse(text: &str) -> Result<Policy, String> {
+        let mut p = Policy::default();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            for entry in line.split(',') {
+                let entry = entry.trim();
+                if entry.is_empty() || entry.starts_with('[') {
+                    continue;
+                }
+                let (k, v) = entry
+                    .split_once('=')
+                    .ok_or_else(|| format!("`{entry}`: expected `code = severity`"))?;
+                let unq = |s: &str| s.trim().trim_matches('"').trim_matches('\'').to_owned();
+                p.set(unq(k).parse()?, unq(v).parse()?);
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl FromStr for Policy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Policy::parse(s)
+    }
+}
+
+/// How lengths are measured; see [Lengths](self#lengths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LengthMode {
+    /// Characters of the decoded value (the default).
+    #[default]
+    Decoded,
+    /// Bytes as written, escape sequences included (HAPI's way).
+    Escaped,
+}
+
+/// Validation options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// At most this many findings per message (default 100); one
+    /// `truncated` note says how many more there were.
+    pub max_findings: usize,
+    /// Severity overrides.
+    pub policy: Policy,
+    /// How lengths are measured.
+    pub length: LengthMode,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_findings: 100,
+            policy: Policy::default(),
+            length: LengthMode::Decoded,
+        }
+    }
+}
+
+impl Options {
+    /// Sets [`Options::max_findings`].
+    #[must_use]
+    pub fn max_findings(mut self, n: usize) -> Self {
+        self.max_findings = n;
+        self
+    }
+
+    /// Sets [`Options::policy`].
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets [`Options::length`].
+    #[must_use]
+    pub fn length(mut self, mode: LengthMode) -> Self {
+        self.length = mode;
+        self
+    }
+}
+
+/// FNV-1a: code lists are probed with short codes on every coded value,
+/// where SipHash's setup dominates.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastSet = HashSet<String, std::hash::BuildHasherDefault<Fnv>>;
+
+/// A resolved code list: a table or value set.
+#[derive(Debug)]
+struct CodeList {
+    name: String,
+    codes: FastSet,
+    /// Severity of a code not in the list (before the policy).
+    severity: Severity,
+}
+
+/// A profile element with its data type and code list resolved.
+#[derive(Debug)]
+struct PElem {
+    def: ElementDef,
+    /// Index into [`Plan::dts`].
+    dt: Option<usize>,
+    /// Base type name, for format checks.
+    base: String,
+    /// The code list of `def.table`, when checkable.
+    list: Option<Arc<CodeList>>,
+    /// Whether `base` has a format to check ([`crate::types::check_value`]).
+    fmt: bool,
+    /// Maximum length (`MaxLength`, else the conformance length).
+    max_len: Option<u32>,
+    /// Whether a value needs decoding for any check.
+    needs_text: bool,
+}
+
+/// A data-type flavor, ready to walk.
+#[derive(Debug)]
+struct PDt {
+    id: String,
+    name: String,
+    comps: Vec<PElem>,
+    /// Components that need a check when absent (R, RE, declared C).
+    when_absent: Vec<usize>,
+}
+
+/// A segment flavor, ready to walk.
+#[derive(Debug)]
+struct PSeg {
+    id: String,
+    name: String,
+    fields: Vec<PElem>,
+    /// Fields that need a check when absent (R, RE, declared C).
+    when_absent: Vec<usize>,
+}
+
+/// The profile's segments and data types with every reference resolved,
+/// so that checking a value costs no map lookups.
+#[derive(Debug, Default)]
+struct Plan {
+    dts: Vec<PDt>,
+    segs: Vec<PSeg>,
+    seg_index: HashMap<String, usize>,
+}
+
+fn needs_check_when_absent(u: Usage) -> bool {
+    matches!(u, Usage::R | Usage::RE | Usage::C(Some(_)))
+}
+
+impl Plan {
+    fn build(p: &Profile, lists: &HashMap<String, Option<Arc<CodeList>>>) -> Plan {
+        let dt_index: HashMap<&str, usize> = p
+            .datatypes
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        let elem = |e: &ElementDef| {
+            let base = p
+                .datatype(&e.datatype)
+                .map_or_else(|| e.datatype.clone(), |d| d.name.clone());
+            let list = e
+                .table
+                .as_ref()
+                .and_then(|t| lists.get(t.as_str()).cloned().flatten());
+            let fmt = crate::types::has_format_check(&base);
+            PElem {
+                def: e.clone(),
+                dt: dt_index.get(e.datatype.as_str()).copied(),
+                needs_text: list.is_some() || !e.bindings.is_empty(),
+                max_len: match (e.length.max, e.length.conf) {
+                    (Some(Bound::Limit(m)), _) => Some(m),
+                    (None, Some(c)) => Some(c.length),
+                    _ => None,
+                },
+                base,
+                list,
+                fmt,
+            }
+        };
+        let absent = |es: &[ElementDef]| {
+            es.iter()
+                .enumerate()
+                .filter(|(_, e)| needs_check_when_absent(e.usage))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let dts = p
+            .datatypes
+            .values()
+            .map(|d| PDt {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                comps: d.components.iter().map(elem).collect(),
+                when_absent: absent(&d.components),
+            })
+            .collect();
+        let mut seg_index = HashMap::new();
+        let segs = p
+            .segments
+            .values()
+            .enumerate()
+            .map(|(i, s)| {
+                seg_index.insert(s.id.clone(), i);
+                PSeg {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    fields: s.fields.iter().map(elem).collect(),
+                    when_absent: absent(&s.fields),
+                }
+            })
+            .collect();
+        Plan {
+            dts,
+            segs,
+            seg_index,
+        }
+    }
+}
+
+/// Validates messages against one profile. Build once, use for many
+/// messages (it precomputes structures and code lists); it is `Send` and
+/// `Sync`.
+#[derive(Debug)]
+pub struct Validator {
+    profile: Arc<Profile>,
+    options: Options,
+    structures: Vec<Structure>,
+    /// Table / value-set ID → codes (`None`: known not to be checkable).
+    lists: HashMap<String, Option<Arc<CodeList>>>,
+    regexes: HashMap<String, Option<regex::Regex>>,
+    plan: Plan,
+    label: String,
+}
+
+impl Validator {
+    /// A validator with default [`Options`].
+    pub fn new(profile: impl Into<Arc<Profile>>) -> Validator {
+        Validator::with_options(profile, Options::default())
+    }
+
+    /// A validator with options.
+    pub fn with_options(profile: impl Into<Arc<Profile>>, options: Options) -> Validator {
+        let profile: Arc<Profile> = profile.into();
+        let structures = profile
+            .messages
+            .iter()
+            .map(Structure::from_message_def)
+            .collect();
+        let label = profile
+            .meta
+            .name
+            .clone()
+            .or_else(|| profile.meta.id.clone())
+            .unwrap_or_else(|| "profile".to_owned());
+        let mut v = Validator {
+            profile,
+            options,
+            structures,
+            lists: HashMap::new(),
+            regexes: HashMap::new(),
+            plan: Plan::default(),
+            label,
+        };
+        v.prepare_lists();
+        v.plan = Plan::build(&v.profile, &v.lists);
+        v.prepare_regexes();
+        v
+    }
+
+    /// Sets the name reports use for the profile (e.g. its file name).
+    #[must_use]
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    /// The name reports use for the profile.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    fn prepare_lists(&mut self) {
+        let p = Arc::clone(&self.profile);
+        let mut ids: Vec<&str> = Vec::new();
+        let add = |e: &'_ ElementDef, ids: &mut Vec<String>| {
+            if let Some(t) = &e.table {
+                ids.push(t.clone());
+            }
+            for b in &e.bindings {
+                ids.extend(b.value_sets.iter().cloned());
+            }
+        };
+        let mut owned: Vec<String> = Vec::new();
+        for s in p.segments.values() {
+            for f in &s.fields {
+                add(f, &mut owned);
+            }
+        }
+        for d in p.datatypes.values() {
+            for c in &d.components {
+                add(c, &mut owned);
+            }
+        }
+        for b in &p.bindings {
+            owned.extend(b.binding.value_sets.iter().cloned());
+        }
+        ids.extend(owned.iter().map(String::as_str));
+        ids.sort_unstable();
+        ids.dedup();
+        let mut version: Option<Option<Version>> = None;
+        for id in ids {
+            let list = if p.value_sets.no_validation.iter().any(|n| n == id) {
+                None
+            } else if let Some(vs) = p.value_set(id) {
+                (!vs.codes.is_empty()).then(|| {
+                    Arc::new(CodeList {
+                        name: vs.name.clone().unwrap_or_else(|| vs.id.clone()),
+                        codes: vs
+                            .codes
+                            .iter()
+                            .filter(|c| c.usage != Some(hl7_schema::profile::CodeUsage::Excluded))
+                            .map(|c| c.value.clone())
+                            .collect(),
+                        severity: Severity::Error,
+                    })
+                })
+            } else {
+                let v = version.get_or_insert_with(|| {
+                    p.meta
+                        .hl7_version
+                        .as_deref()
+                        .and_then(|v| Version::load(v).ok())
+                });
+                let num = id.strip_prefix("HL7").unwrap_or(id);
+                v.as_ref().and_then(|v| v.table(num)).and_then(|t| {
+                    let severity = match t.kind {
+                        TableKind::Hl7 => Severity::Error,
+                        TableKind::Hl7Extensible => Severity::Warning,
+                        _ => return None,
+                    };
+                    (!t.codes.is_empty()).then(|| {
+                        Arc::new(CodeList {
+                            name: format!("HL7 table {} ({})", t.id, t.name),
+                            codes: t.codes.iter().map(|c| c.code.clone()).collect(),
+                            severity,
+                        })
+                    })
+                })
+            };
+            self.lists.insert(id.to_owned(), list);
+        }
+    }
+
+    fn prepare_regexes(&mut self) {
+        fn walk(e: &Expr, out: &mut Vec<String>) {
+            match e {
+                Expr::Format { regex, .. } => out.push(regex.clone()),
+                Expr::Not(x) => walk(x, out),
+                Expr::Imply(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Expr::And(v) | Expr::Or(v) | Expr::Xor(v) | Expr::ForAll(v) | Expr::Exist(v) => {
+                    for x in v {
+                        walk(x, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        for s in &self.profile.conformance_statements {
+            if let Some(a) = &s.assertion {
+                walk(a, &mut all);
+            }
+        }
+        for p in &self.profile.predicates {
+            if let Some(c) = &p.condition {
+                walk(c, &mut all);
+            }
+        }
+        for r in all {
+            let compiled = regex::Regex::new(&format!("^(?:{r})$")).ok();
+            self.regexes.insert(r, compiled);
+        }
+    }
+
+    /// The index of the profile message that fits MSH-9 (type and event,
+    /// `ALL` matching any event; then the structure in MSH-9.3; then the
+    /// type alone), if any.
+    pub fn message_for(&self, msg: &Message<'_>) -> Option<usize> {
+        let (ty, ev, st) = msh9(msg);
+        let defs = &self.profile.messages;
+        defs.iter()
+            .position(|d| d.msg_type == ty && d.event == ev)
+            .or_else(|| {
+                defs.iter()
+                    .position(|d| d.msg_type == ty && d.event.eq_ignore_ascii_case("ALL"))
+            })
+            .or_else(|| {
+                (!st.is_empty())
+                    .then(|| defs.iter().position(|d| d.structure == st))
+                    .flatten()
+            })
+    }
+
+    /// Validates a message against the profile message that fits its MSH-9
+    /// (see [`Validator::message_for`]); when none fits, against the first,
+    /// with the header findings (200, 201) saying why.
+    pub fn validate(&self, msg: &Message<'_>) -> Report {
+        let index = self.message_for(msg).unwrap_or(0);
+        self.validate_as(msg, index)
+    }
+
+    /// Validates a message against the profile's message number `index`.
+    pub fn validate_as(&self, msg: &Message<'_>, index: usize) -> Report {
+        let mut run = Run::new(self, msg);
+        match self.profile.messages.get(index) {
+            Some(def) => {
+                run.header(def);
+                run.structure(def, &self.structures[index]);
+            }
+            None => run.push(Code::UnsupportedMessageType, None, run.seg_loc(0), |_| {
+                "the profile defines no message".to_owned()
+            }),
+        }
+        run.finish()
+    }
+}
+
+/// MSH-9.1, MSH-9.2, MSH-9.3 as written.
+fn msh9<'m>(msg: &'m Message<'_>) -> (Cow<'m, str>, Cow<'m, str>, Cow<'m, str>) {
+    let f = msg.segment(0).and_then(|s| s.field(9));
+    let c = |n: usize| {
+        f.and_then(|f| f.component(n))
+            .map_or(Cow::Borrowed(""), |v| v.text())
+    };
+    (c(1), c(2), c(3))
+}
+
+/// MSH-12.1 as written.
+fn msh12<'m>(msg: &'m Message<'_>) -> Cow<'m, str> {
+    msg.segment(0)
+        .and_then(|s| s.field(12))
+        .and_then(|f| f.component(1))
+        .map_or(Cow::Borrowed(""), |v| v.text())
+}
+
+/// Where a value is, while walking.
+#[derive(Clone, Copy, Debug, Default)]
+struct At {
+    pos: usize,
+    field: u32,
+    rep: u32,
+    comp: u32,
+    sub: u32,
+}
+
+/// A node a conformance-statement path is evaluated on.
+#[derive(Clone, Copy)]
+enum Node<'a, 'm> {
+    Group(&'a Instance, &'a [StructureNode]),
+    Seg(Segment<'m>),
+    Val(Value<'m>),
+}
+
+/// Three-valued result of an expression.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    fn from(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+}
+
+struct Run<'v, 'm> {
+    v: &'v Validator,
+    p: &'v Profile,
+    msg: &'m Message<'m>,
+    /// Occurrence of each segment position among segments of its id.
+    occ: Vec<u32>,
+    findings: Vec<Finding>,
+    suppressed: usize,
+    inconclusive: HashSet<String>,
+}
+
+impl<'v, 'm> Run<'v, 'm> {
+    fn new(v: &'v Validator, msg: &'m Message<'m>) -> Self {
+        let mut seen: Vec<(&str, u32)> = Vec::new();
+        let occ = msg
+            .segments()
+            .map(|s| {
+                let id = s.id();
+                if let Some(e) = seen.iter_mut().find(|(i, _)| *i == id) {
+                    e.1 += 1;
+                    e.1
+                } else {
+                    seen.push((id, 1));
+                    1
+                }
+            })
+            .collect();
+        Run {
+            v,
+            p: &v.profile,
+            msg,
+            occ,
+            findings: Vec::new(),
+            suppressed: 0,
+            inconclusive: HashSet::new(),
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.findings.len() >= self.v.options.max_findings
+    }
+
+    fn push(
+        &mut self,
+        code: Code,
+        severity: Option<Severity>,
+        location: Location,
+        message: impl FnOnce(&Self) -> String,
+    ) {
+        if self.full() {
+            self.suppressed += 1;
+            return;
+        }
+        let severity = self
+            .v
+            .options
+            .policy
+            .get(code)
+            .or(severity)
+            .unwrap_or_else(|| code.default_severity());
+        self.findings.push(Finding {
+            severity,
+            code,
+            location,
+            message: String::new(),
+        });
+        let text = message(self);
+        if let Some(f) = self.findings.last_mut() {
+            f.message = text;
+        }
+    }
+
+    fn finish(self) -> Report {
+        let (ty, ev, st) = msh9(self.msg);
+        let message_type = if ty.is_empty() {
+            None
+        } else if st.is_empty() {
+            Some(format!("{ty}^{ev}"))
+        } else {
+            Some(format!("{ty}^{ev}^{st}"))
+        };
+        let control_id = self
+            .msg
+            .segment(0)
+            .and_then(|s| s.field(10))
+            .map(|v| v.text().into_owned())
+            .filter(|s| !s.is_empty());
+        let mut findings = self.findings;
+        // Message order (the checks run structure first, then fields).
+        findings.sort_by_key(|f| f.location.offset);
+        if self.suppressed > 0 {
+            let n = self.suppressed;
+            findings.push(Finding {
+                severity: self.v.options.policy.severity(Code::Truncated),
+                code: Code::Truncated,
+                location: Location {
+                    path: "MSH[1]".to_owned(),
+                    segment: Some(0),
+                    line: 1,
+                    column: 1,
+                    offset: self.msg.offset(),
+                    len: 0,
+                },
+                message: format!("{n} more findings not reported (the limit is {})", {
+                    self.v.options.max_findings
+                }),
+            });
+        }
+        Report {
+            profile: Some(self.v.label.clone()),
+            message_type,
+            control_id,
+            findings,
+            suppressed: self.suppressed,
+        }
+    }
+
+    // ----- locations -------------------------------------------------------
+
+    fn seg_name(&self, pos: usize) -> &'m str {
+        self.msg.segment(pos).map_or("???", |s| s.id())
+    }
+
+    fn seg_path(&self, pos: usize) -> String {
+        format!(
+            "{}[{}]",
+            self.seg_name(pos),
+            self.occ.get(pos).copied().unwrap_or(1)
+        )
+    }
+
+    fn path(&self, at: At) -> String {
+        let mut s = self.seg_path(at.pos);
+        if at.field > 0 {
+            let _ = write!(s, "-{}", at.field);
+            if at.rep > 1 {
+                let _ = write!(s, "[{}]", at.rep);
+            }
+            if at.comp > 0 {
+                let _ = write!(s, ".{}", at.comp);
+                if at.sub > 0 {
+                    let _ = write!(s, ".{}", at.sub);
+                }
+            }
+        }
+        s
+    }
+
+    /// Location of a whole segment (or of the end of the message when
+    /// `pos` is past the last segment).
+    fn seg_loc(&self, pos: usize) -> Location {
+        let n = self.msg.segment_count();
+        let (seg_pos, off, len) = match self.msg.segment(pos.min(n.saturating_sub(1))) {
+            Some(s) if pos < n => (Some(pos), s.offset(), s.raw().len()),
+            Some(s) => (Some(s.position()), s.offset() + s.raw().len(), 0),
+            None => (None, 0, 0),
+        };
+        Location {
+            path: if pos < n {
+                self.seg_path(pos)
+            } else {
+                String::new()
+            },
+            segment: seg_pos,
+            line: seg_pos.map_or(1, |p| p + 1),
+            column: 1 + if pos < n { 0 } else { len },
+            offset: self.msg.offset() + off,
+            len,
+        }
+    }
+
+    /// Location of a value (or, for a missing one, of where it would be:
+    /// `near` is a value or segment slice it belongs to).
+    fn val_loc(&self, at: At, raw: Option<&[u8]>) -> Location {
+        let base = self.msg.as_bytes().as_ptr() as usize;
+        let seg = self.msg.segment(at.pos);
+        let seg_off = seg.map_or(0, |s| s.offset());
+        let (off, len) = match raw {
+            Some(r) => {
+                let o = (r.as_ptr() as usize).wrapping_sub(base);
+                if o <= self.msg.as_bytes().len() {
+                    (o, r.len())
+                } else {
+                    (seg_off, 0)
+                }
+            }
+            None => (seg.map_or(0, |s| s.offset() + s.raw().len()), 0),
+        };
+        Location {
+            path: self.path(at),
+            segment: Some(at.pos),
+            line: at.pos + 1,
+            column: off.saturating_sub(seg_off) + 1,
+            offset: self.msg.offset() + off,
+            len,
+        }
+    }
+
+    // ----- header ----------------------------------------------------------
+
+    fn header(&mut self, def: &MessageDef) {
+        let Some(msh) = self.msg.segment(0) else {
+            return;
+        };
+        let f9 = msh.field(9);
+        let comp = |n: usize| f9.and_then(|f| f.component(n));
+        let at = |c: u32| At {
+            pos: 0,
+            field: 9,
+            rep: 1,
+            comp: c,
+            sub: 0,
+        };
+        let ty = comp(1).map(|v| v.text()).unwrap_or_default();
+        if ty != def.msg_type.as_str() {
+            let loc = self.val_loc(at(1), comp(1).map(|v| v.raw()));
+            self.push(Code::UnsupportedMessageType, None, loc, |_| {
+                format!(
+                    "message type `{ty}` is not supported: the profile expects `{}`",
+                    def.msg_type
+                )
+            });
+        }
+        let ev = comp(2).map(|v| v.text()).unwrap_or_default();
+        if !def.event.eq_ignore_ascii_case("ALL") && ev != def.event.as_str() {
+            let loc = self.val_loc(at(2), comp(2).map(|v| v.raw()));
+            self.push(Code::UnsupportedEvent, None, loc, |_| {
+                format!(
+                    "event `{ev}` is not supported: the profile expects `{}`",
+                    def.event
+                )
+            });
+        }
+        let st = comp(3).map(|v| v.text()).unwrap_or_default();
+        if !st.is_empty() && !def.structure.is_empty() && st != def.structure.as_str() {
+            let loc = self.val_loc(at(3), comp(3).map(|v| v.raw()));
+            self.push(Code::Structure, None, loc, |_| {
+                format!(
+                    "message structure `{st}` differs from the profile's `{}`",
+                    def.structure
+                )
+            });
+        }
+        if let Some(want) = self.p.meta.hl7_version.as_deref() {
+            let f12 = msh.field(12).and_then(|f| f.component(1));
+            let got = f12.map(|v| v.text()).unwrap_or_default();
+            if got != want {
+                let loc = self.val_loc(
+                    At {
+                        pos: 0,
+                        field: 12,
+                        rep: 1,
+                        comp: 1,
+                        sub: 0,
+                    },
+                    f12.map(|v| v.raw()),
+                );
+                self.push(Code::UnsupportedVersion, None, loc, |_| {
+                    format!("version `{got}` is not supported: the profile is for HL7 v{want}")
+                });
+            }
+        }
+    }
+
+    // ----- structure -------------------------------------------------------
+
+    fn structure(&mut self, def: &'v MessageDef, structure: &Structure) {
+        let ids: Vec<&str> = self.msg.segments().map(|s| s.id()).collect();
+        let matched: Matched = match_segments(structure, ids.iter().copied());
+        let root = Node::Group(&matched.root, &def.children);
+        if !self.p.conformance_statements.is_empty() {
+            self.statements(ContextKind::Message, &def.id, &def.structure, root, 0);
+        }
+        self.instance(&def.children, &matched.root, "");
+    }
+
+    fn instance(&mut self, defs: &'v [StructureNode], inst: &Instance, trail: &str) {
+        for (j, node) in defs.iter().enumerate() {
+            if self.full() {
+                self.suppressed += 1;
+                return;
+            }
+            let count = inst.count(j);
+            let usage = node.usage();
+            let card = node.cardinality();
+            let (name, is_group) = match node {
+                StructureNode::Segment(s) => (s.name.as_str(), false),
+                StructureNode::Group(g) => (g.name.as_str(), true),
+            };
+            let what = if is_group { "group" } else { "segment" };
+            if count == 0 {
+                let required = usage == Usage::R || card.min > 0 && !usage.forbids();
+                if required || usage == Usage::RE {
+                    let pos = anchor(inst, j, self.msg.segment_count());
+                    let mut loc = self.seg_loc(pos);
+                    loc.path = format!("{trail}{name}");
+                    loc.len = 0;
+                    if required {
+                        self.push(Code::SegmentSequence, None, loc, |_| {
+                            format!("required {what} {name} is missing")
+                        });
+                    } else {
+                        self.push(Code::RequiredButEmpty, None, loc, |_| {
+                            format!("{what} {name} (usage RE) is missing")
+                        });
+                    }
+                }
+                continue;
+            }
+            let firsts: Vec<usize> = inst
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Segment {
+                        child, position, ..
+                    } if *child == j => Some(*position),
+                    Item::Group {
+                        child, instance, ..
+                    } if *child == j => Some(
+                        instance
+                            .first_position()
+                            .unwrap_or(self.msg.segment_count()),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            if usage.forbids() {
+                for &pos in &firsts {
+                    let mut loc = self.seg_loc(pos);
+                    if is_group {
+                        loc.path = format!("{trail}{name}");
+                    }
+                    self.push(Code::NotSupported, None, loc, |_| {
+                        format!("{what} {name} has usage {usage} and must not be sent")
+                    });
+                }
+                continue;
+            }
+            if let Some(max) = card.max
+                && count > max
+            {
+                let pos = firsts[max as usize];
+                let mut loc = self.seg_loc(pos);
+                if is_group {
+                    loc.path = format!("{trail}{name}[{}]", max + 1);
+                }
+                self.push(Code::Cardinality, None, loc, |_| {
+                    format!("{what} {name} occurs {count} times; at most {max} allowed")
+                });
+            }
+            if count < card.min {
+                let mut loc = self.seg_loc(firsts[0]);
+                loc.path = format!("{trail}{name}");
+                self.push(Code::Cardinality, None, loc, |_| {
+                    format!(
+                        "{what} {name} occurs {count} times; at least {} required",
+                        card.min
+                    )
+                });
+            }
+            match node {
+                StructureNode::Segment(sref) => {
+                    let plan = &self.v.plan;
+                    let flavor = plan.seg_index.get(&sref.segment).map(|&i| &plan.segs[i]);
+                    for &pos in &firsts {
+                        if let Some(f) = flavor {
+                            self.segment(pos, f);
+                        } else {
+                            let loc = self.seg_loc(pos);
+                            self.push(Code::InternalError, None, loc, |_| {
+                                format!(
+                                    "the profile refers to segment {} but does not define it",
+                                    sref.segment
+                                )
+                            });
+                        }
+                    }
+                }
+                StructureNode::Group(g) => {
+                    for item in &inst.items {
+                        if let Item::Group {
+                            child,
+                            repetition,
+                            instance,
+                        } = item
+                            && *child == j
+                        {
+                            let t = format!("{trail}{}[{repetition}].", g.name);
+                            if !self.p.conformance_statements.is_empty() {
+                                let gid = g.id.clone().unwrap_or_else(|| g.name.clone());
+                                let pos = instance.first_position().unwrap_or(0);
+                                self.statements(
+                                    ContextKind::Group,
+                                    &gid,
+                                    &g.name,
+                                    Node::Group(instance, &g.children),
+                                    pos,
+                                );
+                            }
+                            self.instance(&g.children, instance, &t);
+                        }
+                    }
+                }
+            }
+        }
+        for item in &inst.items {
+            if let Item::Unexpected { position } = item {
+                let id = self.seg_name(*position);
+                let loc = self.seg_loc(*position);
+                let declared = self.p.segments.values().any(|s| s.name == id);
+                self.push(Code::SegmentSequence, None, loc, |_| {
+                    if id.starts_with('Z') && !declared {
+                        format!("Z segment {id} is not declared by the profile")
+                    } else if declared {
+                        format!("segment {id} is not expected here (out of order or too many)")
+                    } else {
+                        format!("segment {id} is not part of this message structure")
+                    }
+                });
+            }
+        }
+    }
+
+    // ----- segments and fields ---------------------------------------------
+
+    fn segment(&mut self, pos: usize, flavor: &'v PSeg) {
+        let Some(seg) = self.msg.segment(pos) else {
+            return;
+        };
+        let is_msh = seg.id() == "MSH";
+        let at_field = |n: usize| At {
+            pos,
+            field: n as u32,
+            rep: 1,
+            comp: 0,
+            sub: 0,
+        };
+        // Fields with a value.
+        for n in 1..=seg.field_count() {
+            if self.full() {
+                return;
+            }
+            let Some(value) = seg.field(n) else { break };
+            if value.is_empty() {
+                continue;
+            }
+            let at = at_field(n);
+            let Some(pe) = flavor.fields.get(n - 1) else {
+                if !(is_msh && n <= 2) {
+                    let defined = flavor.fields.len();
+                    let loc = self.val_loc(at, Some(value.raw()));
+                    self.push(Code::Extra, None, loc, |r| {
+                        format!(
+                            "field {} is not defined by the profile ({} defines {defined} fields)",
+                            r.path(at),
+                            flavor.name
+                        )
+                    });
+                }
+                continue;
+            };
+            if is_msh && n <= 2 {
+                self.literal(at, &pe.def, Some(value));
+                continue;
+            }
+            let fdef = &pe.def;
+            let usage = self.resolve(fdef.usage, ContextKind::Segment, flavor, n, || {
+                Node::Seg(seg)
+            });
+            let raw = Some(value.raw());
+            if usage.forbids() {
+                if value.repetitions().any(|r| !r.is_empty()) {
+                    let loc = self.val_loc(at, raw);
+                    self.push(Code::NotSupported, None, loc, |r| {
+                        format!(
+                            "field {} ({}) has usage {usage} and must not be sent",
+                            r.path(at),
+                            fdef.name
+                        )
+                    });
+                }
+                continue;
+            }
+            // One pass over the repetitions: check each, count them.
+            let mut count = 0u32;
+            for (r, rep) in value.repetitions().enumerate() {
+                if rep.is_empty() {
+                    continue;
+                }
+                count += 1;
+                let at = At {
+                    rep: r as u32 + 1,
+                    ..at
+                };
+                self.element(at, pe, rep, 1);
+            }
+            if count == 0 {
+                self.absent(at, usage, &fdef.name, "field", raw);
+                continue;
+            }
+            let card = fdef.cardinality();
+            if let Some(max) = card.max
+                && count > max
+            {
+                let loc = self.val_loc(at, raw);
+                self.push(Code::Cardinality, None, loc, |r| {
+                    format!(
+                        "field {} ({}) has {count} repetitions; at most {max} allowed",
+                        r.path(at),
+                        fdef.name
+                    )
+                });
+            }
+            if count < card.min {
+                let loc = self.val_loc(at, raw);
+                self.push(Code::Cardinality, None, loc, |r| {
+                    format!(
+                        "field {} ({}) has {count} repetitions; at least {} required",
+                        r.path(at),
+                        fdef.name,
+                        card.min
+                    )
+                });
+            }
+        }
+        // Fields without a value that must (or should) have one.
+        for &i in &flavor.when_absent {
+            let n = i + 1;
+            let value = seg.field(n);
+            if value.is_some_and(|v| !v.is_empty()) {
+                continue;
+            }
+            let pe = &flavor.fields[i];
+            let at = at_field(n);
+            if is_msh && n <= 2 {
+                self.literal(at, &pe.def, value);
+                continue;
+            }
+            let usage = self.resolve(pe.def.usage, ContextKind::Segment, flavor, n, || {
+                Node::Seg(seg)
+            });
+            self.absent(at, usage, &pe.def.name, "field", value.map(|v| v.raw()));
+        }
+        if !self.p.bindings.is_empty() {
+            self.context_bindings(
+                ContextKind::Segment,
+                &flavor.id,
+                &flavor.name,
+                Node::Seg(seg),
+                pos,
+            );
+        }
+        if !self.p.conformance_statements.is_empty() {
+            self.statements(
+                ContextKind::Segment,
+                &flavor.id,
+                &flavor.name,
+                Node::Seg(seg),
+                pos,
+            );
+        }
+    }
+
+    /// MSH-1 and MSH-2: only presence, constant and length.
+    fn literal(&mut self, at: At, def: &ElementDef, value: Option<Value<'m>>) {
+        let raw = value.map_or(&b""[..], |v| v.raw());
+        if raw.is_empty() {
+            self.absent(at, def.usage, &def.name, "field", None);
+            return;
+        }
+        if let Some(c) = &def.constant
+            && c.as_bytes() != raw
+        {
+            let loc = self.val_loc(at, Some(raw));
+            self.push(Code::Constant, None, loc, |r| {
+                format!(
+                    "{} is `{}`; the profile requires `{c}`",
+                    r.path(at),
+                    String::from_utf8_lossy(raw)
+                )
+            });
+        }
+    }
+
+    /// Findings for an absent element of the given usage.
+    fn absent(&mut self, at: At, usage: Usage, name: &str, what: &str, raw: Option<&[u8]>) {
+        match usage {
+            Usage::R => {
+                let loc = self.val_loc(at, raw);
+                self.push(Code::RequiredFieldMissing, None, loc, |r| {
+                    format!("required {what} {} ({name}) is missing", r.path(at))
+                });
+            }
+            Usage::RE => {
+                let loc = self.val_loc(at, raw);
+                self.push(Code::RequiredButEmpty, None, loc, |r| {
+                    format!("{what} {} ({name}, usage RE) is empty", r.path(at))
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The usage of an element after evaluating a declared predicate;
+    /// undeclared conditionals and unevaluable predicates count as O.
+    fn resolve<'a, F>(
+        &mut self,
+        usage: Usage,
+        kind: ContextKind,
+        owner: &dyn Owner,
+        position: usize,
+        ctx: F,
+    ) -> Usage
+    where
+        F: FnOnce() -> Node<'a, 'm>,
+    {
+        let Usage::C(Some(cond)) = usage else {
+            return match usage {
+                Usage::C(None) | Usage::CE | Usage::IX | Usage::NA => Usage::O,
+                u => u,
+            };
+        };
+        let pred = self
+            .p
+            .predicates_for(kind, owner.id(), owner.name())
+            .find(|p| first_position(&p.target) == Some(position) && !p.target.contains('.'));
+        let Some(expr) = pred.and_then(|p| p.condition.as_ref()) else {
+            return Usage::O;
+        };
+        match self.eval(expr, ctx()) {
+            Tri::True => cond.if_true.usage(),
+            Tri::False => cond.if_false.usage(),
+            Tri::Unknown => Usage::O,
+        }
+    }
+
+    /// Checks one present value (a repetition, component or sub-component)
+    /// against its element definition; `level` is 1 for a repetition, 2 for
+    /// a component, 3 for a sub-component.
+    fn element(&mut self, at: At, pe: &'v PElem, value: Value<'m>, level: u8) {
+        if self.full() || value.is_null() {
+            return;
+        }
+        let dt = pe.dt.map(|i| &self.v.plan.dts[i]);
+        match dt {
+            Some(dt) if !dt.comps.is_empty() && level < 3 => {
+                self.composite(at, pe, dt, value, level);
+            }
+            _ => self.primitive(at, pe, dt.is_some(), value, level),
+        }
+    }
+
+    fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, value: Value<'m>, level: u8) {
+        let def = &pe.def;
+        // Length of a composite: the encoded repetition.
+        if let Some(Bound::Limit(max)) = def.length.max
+            && value.raw().len() > max as usize
+        {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::Length, None, loc, |r| {
+                format!(
+                    "{} ({}) is {} bytes long as encoded; at most {max} allowed",
+                    r.path(at),
+                    def.name,
+                    value.raw().len()
+                )
+            });
+        }
+        if let Some(c) = &def.constant
+            && c.as_bytes() != value.raw()
+        {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::Constant, None, loc, |r| {
+                format!("{} is not the constant `{c}`", r.path(at))
+            });
+        }
+        let parts = if level == 1 {
+            value.components()
+        } else {
+            value.subcomponents()
+        };
+        let sub = |n: usize| {
+            if level == 1 {
+                At {
+                    comp: n as u32,
+                    ..at
+                }
+            } else {
+                At {
+                    sub: n as u32,
+                    ..at
+                }
+            }
+        };
+        let mut first = None;
+        // Bit k: part k+1 has a value (parts past 64 are never required).
+        let mut present = 0u64;
+        for (k, part) in parts.enumerate() {
+            if k == 0 {
+                first = Some(part);
+            }
+            if part.is_empty() {
+                continue;
+            }
+            if k < 64 {
+                present |= 1 << k;
+            }
+            let n = k + 1;
+            let cat = sub(n);
+            let Some(cpe) = dt.comps.get(k) else {
+                let loc = self.val_loc(cat, Some(part.raw()));
+                self.push(Code::Extra, None, loc, |r| {
+                    format!(
+                        "{} is not defined: {} has {} components",
+                        r.path(cat),
+                        dt.name,
+                        dt.comps.len()
+                    )
+                });
+                continue;
+            };
+            let usage = self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                Node::Val(value)
+            });
+            if usage.forbids() {
+                let loc = self.val_loc(cat, Some(part.raw()));
+                self.push(Code::NotSupported, None, loc, |r| {
+                    format!(
+                        "component {} ({}) has usage {usage} and must not be sent",
+                        r.path(cat),
+                        cpe.def.name
+                    )
+                });
+            } else {
+                self.element(cat, cpe, part, level + 1);
+            }
+        }
+        for &i in &dt.when_absent {
+            if i < 64 && present & (1 << i) != 0 {
+                continue;
+            }
+            let n = i + 1;
+            let part = if level == 1 {
+                value.component(n)
+            } else {
+                value.subcomponent(n)
+            };
+            if part.is_some_and(|p| !p.is_empty()) {
+                continue;
+            }
+            let cpe = &dt.comps[i];
+            let usage = self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                Node::Val(value)
+            });
+            let what = if level == 1 {
+                "component"
+            } else {
+                "sub-component"
+            };
+            self.absent(sub(n), usage, &cpe.def.name, what, part.map(|p| p.raw()));
+        }
+        // A table on a composite binds its first component (the code).
+        if let Some(list) = &pe.list
+            && let Some(code) = first
+            && !code.is_empty()
+        {
+            let cat = if level == 1 {
+                At { comp: 1, ..at }
+            } else {
+                At { sub: 1, ..at }
+            };
+            let id = def.table.as_deref().unwrap_or("");
+            self.code_in(cat, id, list, code, None, None);
+        }
+        for b in &def.bindings {
+            self.binding(at, b, value, true);
+        }
+        if !self.p.bindings.is_empty() {
+            self.context_bindings(
+                ContextKind::Datatype,
+                &dt.id,
+                &dt.name,
+                Node::Val(value),
+                at.pos,
+            );
+        }
+        if !self.p.conformance_statements.is_empty() {
+            self.statements(
+                ContextKind::Datatype,
+                &dt.id,
+                &dt.name,
+                Node::Val(value),
+                at.pos,
+            );
+        }
+    }
+
+    fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, value: Value<'m>, level: u8) {
+        let def = &pe.def;
+        let base = pe.base.as_str();
+        let raw = value.raw();
+        let d = value.delimiters();
+        // One pass: escapes, non-ASCII bytes, and a separator of the level
+        // below followed by more content (a primitive with components).
+        let sep = match level {
+            1 => d.component,
+            2 => d.subcomponent,
+            _ => d.escape,
+        };
+        let (mut escaped, mut non_ascii, mut split) = (false, !raw.is_ascii(), false);
+        // Most values have neither: one vectorised search decides.
+        if let Some(first) = memchr::memchr2(d.escape, sep, raw) {
+            let mut seen_sep = false;
+            for &b in &raw[first..] {
+                if b == d.escape {
+                    escaped = true;
+                } else if b == sep {
+                    seen_sep = true;
+                } else if seen_sep && b < 0x80 {
+                    split = true;
+                } else if b >= 0x80 {
+                    non_ascii = true;
+                    split |= seen_sep;
+                }
+            }
+        }
+        if split && level < 3 && known && base != "varies" {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::Extra, None, loc, |r| {
+                format!(
+                    "{} ({}) is a {base} and has no components, but `{}` has some",
+                    r.path(at),
+                    def.name,
+                    String::from_utf8_lossy(value.raw())
+                )
+            });
+        }
+        let has_len = pe.max_len.is_some() || def.length.min.is_some();
+        // Decode only when a check needs the text: ASCII without escapes
+        // reads the same in every character set.
+        let text: Option<Cow<'m, str>> = if escaped || non_ascii {
+            match value.try_text() {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    let loc = self.val_loc(at, Some(raw));
+                    self.push(Code::Escape, None, loc, |r| format!("{}: {e}", r.path(at)));
+                    Some(value.text())
+                }
+            }
+        } else if pe.needs_text {
+            std::str::from_utf8(raw).ok().map(Cow::Borrowed)
+        } else {
+            None
+        };
+        // Lengths.
+        let len = if has_len {
+            match (self.v.options.length, &text) {
+                (LengthMode::Decoded, Some(t)) => {
+                    if t.is_ascii() {
+                        t.len()
+                    } else {
+                        t.chars().count()
+                    }
+                }
+                _ => raw.len(),
+            }
+        } else {
+            0
+        };
+        if let Some(max) = pe.max_len
+            && len > max as usize
+        {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::Length, None, loc, |r| {
+                format!(
+                    "{} ({}) is {len} characters long; at most {max} allowed",
+                    r.path(at),
+                    def.name
+                )
+            });
+        }
+        if let Some(min) = def.length.min
+            && len < min as usize
+        {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::Length, None, loc, |r| {
+                format!(
+                    "{} ({}) is {len} characters long; at least {min} required",
+                    r.path(at),
+                    def.name
+                )
+            });
+        }
+        let text = text.unwrap_or(Cow::Borrowed(""));
+        // Format, on the wire bytes (one implementation: `types`).
+        if pe.fmt
+            && let Err(why) = crate::types::check_value(base, &value)
+        {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::DataType, None, loc, |r| {
+                format!(
+                    "{} ({}) `{}` is not a valid {why}",
+                    r.path(at),
+                    def.name,
+                    String::from_utf8_lossy(value.raw())
+                )
+            });
+        }
+        if let Some(c) = &def.constant
+            && c.as_bytes() != value.raw()
+        {
+            let loc = self.val_loc(at, Some(value.raw()));
+            self.push(Code::Constant, None, loc, |r| {
+                format!(
+                    "{} is `{}`; the profile requires `{c}`",
+                    r.path(at),
+                    String::from_utf8_lossy(value.raw())
+                )
+            });
+        }
+        if let Some(list) = &pe.list {
+            let id = def.table.as_deref().unwrap_or("");
+            self.code_in(at, id, list, value, Some(&text), None);
+        }
+        for b in &def.bindings {
+            self.binding(at, b, value, false);
+        }
+    }
+
+    // ----- vocabulary ------------------------------------------------------
+
+    /// Checks `value` (a code) against the code list of table or value
+    /// set `id`.
+    fn code_in(
+        &mut self,
+        at: At,
+        id: &str,
+        list: &CodeList,
+        value: Value<'m>,
+        text: Option<&str>,
+        strength: Option<BindingStrength>,
+    ) -> bool {
+        if value.is_null() || value.is_empty() {
+            return true;
+        }
+        let owned;
+        let code = if let Some(t) = text {
+            t
+        } else {
+            owned = value.text();
+            &owned
+        };
+        let ok = list.codes.contains(code) || coding_system_pattern(id, code);
+        if !ok {
+            let severity = match strength {
+                Some(BindingStrength::Suggested | BindingStrength::Unspecified) => {
+                    Severity::Warning
+                }
+                _ => list.severity,
+            };
+            let loc = self.val_loc(at, Some(value.raw()));
+            let name = list.name.clone();
+            self.push(Code::TableValue, Some(severity), loc, |r| {
+                format!("{} `{code}` is not in {name}", r.path(at))
+            });
+        }
+        ok
+    }
+
+    /// Checks a binding written on an element.
+    fn binding(&mut self, at: At, b: &Binding, value: Value<'m>, composite: bool) {
+        let targets: Vec<(At, Value<'m>)> = if b.locations.is_empty() {
+            if composite {
+                match value.components().next() {
+                    Some(c) => vec![(At { comp: 1, ..at }, c)],
+                    None => vec![],
+                }
+            } else {
+                vec![(at, value)]
+            }
+        } else {
+            b.locations
+                .iter()
+                .filter_map(|l| {
+                    let p = match l {
+                        BindingLocation::Simple(p) => p,
+                        BindingLocation::Complex { code, .. } => code,
+                    };
+                    if p.trim() == "." {
+                        return Some((at, value));
+                    }
+                    let n = first_position(p)?;
+                    let c = value.components().nth(n - 1)?;
+                    Some((
+                        At {
+                            comp: n as u32,
+                            ..at
+                        },
+                        c,
+                    ))
+                })
+                .collect()
+        };
+        for (a, v) in targets {
+            if v.is_empty() {
+                continue;
+            }
+            self.value_sets(a, &b.value_sets, v, b.strength);
+        }
+    }
+
+    /// A code must be in one of the value sets (those the validator can
+    /// check).
+    fn value_sets(
+        &mut self,
+        at: At,
+        sets: &[String],
+        v: Value<'m>,
+        strength: Option<BindingStrength>,
+    ) {
+        let text = v.text();
+        let mut checkable = Vec::new();
+        for s in sets {
+            if let Some(Some(list)) = self.v.lists.get(s.as_str()) {
+                if list.codes.contains(text.as_ref()) || coding_system_pattern(s, &text) {
+                    return;
+                }
+                checkable.push(Arc::clone(list));
+            }
+        }
+        if checkable.is_empty() {
+            return;
+        }
+        let severity = match strength {
+            Some(BindingStrength::Suggested | BindingStrength::Unspecified) => Severity::Warning,
+            _ => checkable[0].severity,
+        };
+        let names: Vec<String> = checkable.iter().map(|l| l.name.clone()).collect();
+        let loc = self.val_loc(at, Some(v.raw()));
+        self.push(Code::TableValue, Some(severity), loc, |r| {
+            format!("{} `{text}` is not in {}", r.path(at), names.join(" or "))
+        });
+    }
+
+    /// Bindings from a NIST ValueSetBindings file, for one context.
+    fn context_bindings<'a>(
+        &mut self,
+        kind: ContextKind,
+        id: &str,
+        name: &str,
+        ctx: Node<'a, 'm>,
+        pos: usize,
+    ) {
+        let p = self.p;
+        let list: Vec<usize> = (0..p.bindings.len())
+            .filter(|&i| p.bindings[i].context.matches(kind, id, name))
+            .collect();
+        for i in list {
+            let cb = &p.bindings[i];
+            for (at, v) in self.resolve_values(ctx, &cb.target, pos) {
+                let b = &cb.binding;
+                let composite = v.level() != Level::Subcomponent
+                    && v.raw().iter().any(|&c| c == v.delimiters().component);
+                self.binding(at, b, v, composite);
+            }
+        }
+    }
+
+    // ----- conformance statements -----------------------------------------
+
+    fn statements<'a>(
+        &mut self,
+        kind: ContextKind,
+        id: &str,
+        name: &str,
+        ctx: Node<'a, 'm>,
+        pos: usize,
+    ) {
+        let p = self.p;
+        let list: Vec<usize> = (0..p.conformance_statements.len())
+            .filter(|&i| p.conformance_statements[i].context.matches(kind, id, name))
+            .collect();
+        for i in list {
+            let st = &p.conformance_statements[i];
+            let Some(expr) = &st.assertion else { continue };
+            let label = st
+                .id
+                .clone()
+                .or_else(|| st.description.clone())
+                .unwrap_or_default();
+            match self.eval(expr, ctx) {
+                Tri::True => {}
+                Tri::False => {
+                    let severity = match st.strength {
+                        Some(Strength::Should) => Severity::Warning,
+                        _ => Severity::Error,
+                    };
+                    let mut loc = self.seg_loc(pos);
+                    if let Some(t) = &st.target
+                        && let Some((a, v)) = self.resolve_values(ctx, t, pos).into_iter().next()
+                    {
+                        loc = self.val_loc(a, Some(v.raw()));
+                    }
+                    let desc = st.description.clone().unwrap_or_default();
+                    self.push(Code::Statement, Some(severity), loc, |_| {
+                        format!("conformance statement {label} does not hold: {desc}")
+                    });
+                }
+                Tri::Unknown => {
+                    if self.inconclusive.insert(label.clone()) {
+                        let loc = self.seg_loc(pos);
+                        self.push(Code::Inconclusive, None, loc, |_| {
+                            format!("conformance statement {label} could not be evaluated")
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The nodes a positional path (`2[1].1[*]`) selects from `ctx`.
+    fn nodes<'a>(&self, ctx: Node<'a, 'm>, path: &str) -> Vec<Node<'a, 'm>> {
+        let path = path.trim();
+        if path.is_empty() || path == "." {
+            return vec![ctx];
+        }
+        let mut cur = vec![ctx];
+        for step in path.split('.') {
+            let Some((pos, inst)) = parse_step(step) else {
+                return Vec::new();
+            };
+            let mut next = Vec::new();
+            for n in cur {
+                match n {
+                    Node::Group(inst_tree, defs) => {
+                        let j = pos - 1;
+                        let Some(def) = defs.get(j) else { continue };
+                        let mut k = 0;
+                        for item in &inst_tree.items {
+                            match (item, def) {
+                                (
+                                    Item::Segment {
+                                        child, position, ..
+                                    },
+                                    StructureNode::Segment(_),
+                                ) if *child == j => {
+                                    k += 1;
+                                    if inst.is_none_or(|i| i == k)
+                                        && let Some(s) = self.msg.segment(*position)
+                                    {
+                                        next.push(Node::Seg(s));
+                                    }
+                                }
+                                (
+                                    Item::Group {
+                                        child, instance, ..
+                                    },
+                                    StructureNode::Group(g),
+                                ) if *child == j => {
+                                    k += 1;
+                                    if inst.is_none_or(|i| i == k) {
+                                        next.push(Node::Group(instance, &g.children));
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    Node::Seg(s) => {
+                        let f = if s.id() == "MSH" && pos <= 2 {
+                            s.field(pos).into_iter().collect::<Vec<_>>()
+                        } else {
+                            s.field(pos)
+                                .map(|f| f.repetitions().collect::<Vec<_>>())
+                                .unwrap_or_default()
+                        };
+                        for (k, r) in f.into_iter().enumerate() {
+                            if inst.is_none_or(|i| i == k + 1) {
+                                next.push(Node::Val(r));
+                            }
+                        }
+                    }
+                    Node::Val(v) => {
+                        if inst.is_some_and(|i| i != 1) {
+                            continue;
+                        }
+                        let part = match v.level() {
+                            Level::Repetition | Level::Field => v.component(pos),
+                            Level::Component => v.subcomponent(pos),
+                            _ => None,
+                        };
+                        if let Some(p) = part {
+                            next.push(Node::Val(p));
+                        }
+                    }
+                }
+            }
+            cur = next;
+        }
+        cur
+    }
+
+    /// Values a path selects, with their locations (for bindings and
+    /// statement targets).
+    fn resolve_values<'a>(
+        &self,
+        ctx: Node<'a, 'm>,
+        path: &str,
+        pos: usize,
+    ) -> Vec<(At, Value<'m>)> {
+        self.nodes(ctx, path)
+            .into_iter()
+            .filter_map(|n| match n {
+                Node::Val(v) if !v.is_empty() => Some((self.at_of(v, pos), v)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Locates a value by its bytes (segment by offset; field etc. by
+    /// counting separators before it).
+    fn at_of(&self, v: Value<'m>, fallback: usize) -> At {
+        let base = self.msg.as_bytes().as_ptr() as usize;
+        let off = (v.raw().as_ptr() as usize).wrapping_sub(base);
+        let Some(seg) = self
+            .msg
+            .segments()
+            .find(|s| s.offset() <= off && off <= s.offset() + s.raw().len())
+        else {
+            return At {
+                pos: fallback,
+                ..At::default()
+            };
+        };
+        let d = self.msg.delimiters();
+        let before = &seg.raw()[..off - seg.offset()];
+        let mut at = At {
+            pos: seg.position(),
+            field: 0,
+            rep: 1,
+            comp: 0,
+            sub: 0,
+        };
+        for &b in before {
+            if b == d.field {
+                at.field += 1;
+                at.rep = 1;
+                at.comp = 0;
+                at.sub = 0;
+            } else if b == d.repetition {
+                at.rep += 1;
+                at.comp = 0;
+                at.sub = 0;
+            } else if b == d.component {
+                at.comp = at.comp.max(1) + 1;
+                at.sub = 0;
+            } else if b == d.subcomponent {
+                at.comp = at.comp.max(1);
+                at.sub = at.sub.max(1) + 1;
+            }
+        }
+        if seg.id() == "MSH" {
+            at.field += 1;
+        }
+        match v.level() {
+            Level::Component if at.comp == 0 => at.comp = 1,
+            Level::Subcomponent => {
+                at.comp = at.comp.max(1);
+                at.sub = at.sub.max(1);
+            }
+            _ => {}
+        }
+        at
+    }
+
+    fn texts<'a>(&self, ctx: Node<'a, 'm>, path: &str) -> Vec<Cow<'m, str>> {
+        self.nodes(ctx, path)
+            .into_iter()
+            .filter_map(|n| match n {
+                Node::Val(v) if !v.is_empty() => Some(v.text()),
+                Node::Seg(s) => Some(Cow::Borrowed(s.id())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn eval<'a>(&self, expr: &Expr, ctx: Node<'a, 'm>) -> Tri {
+        let absent = |np: Option<NotPresent>| match np {
+            Some(NotPresent::Fail) => Tri::False,
+            Some(NotPresent::Inconclusive) => Tri::Unknown,
+            Some(NotPresent::Pass) | None => Tri::True,
+        };
+        match expr {
+            Expr::Presence { path } => Tri::from(self.nodes(ctx, path).iter().any(|n| match n {
+                Node::Val(v) => !v.is_empty(),
+                _ => true,
+            })),
+            Expr::PlainText {
+                path,
+                text,
+                ignore_case,
+                at_least_once,
+                not_present,
+            } => {
+                let vals = self.texts(ctx, path);
+                if vals.is_empty() {
+                    return absent(*not_present);
+                }
+                let eq = |v: &Cow<'_, str>| {
+                    if *ignore_case {
+                        v.eq_ignore_ascii_case(text)
+                    } else {
+                        v == text
+                    }
+                };
+                Tri::from(if *at_least_once {
+                    vals.iter().any(eq)
+                } else {
+                    vals.iter().all(eq)
+                })
+            }
+            Expr::Format {
+                path,
+                regex,
+                at_least_once,
+                not_present,
+            } => {
+                let Some(Some(re)) = self.v.regexes.get(regex) else {
+                    return Tri::Unknown;
+                };
+                let vals = self.texts(ctx, path);
+                if vals.is_empty() {
+                    return absent(*not_present);
+                }
+                Tri::from(if *at_least_once {
+                    vals.iter().any(|v| re.is_match(v))
+                } else {
+                    vals.iter().all(|v| re.is_match(v))
+                })
+            }
+            Expr::StringList {
+                path,
+                values,
+                ignore_case,
+                not_present,
+            } => {
+                let vals = self.texts(ctx, path);
+                if vals.is_empty() {
+                    return absent(*not_present);
+                }
+                Tri::from(vals.iter().all(|v| {
+                    values.iter().any(|x| {
+                        if *ignore_case {
+                            x.eq_ignore_ascii_case(v)
+                        } else {
+                            x == v
+                        }
+                    })
+                }))
+            }
+            Expr::NumberList {
+                path,
+                values,
+                not_present,
+            } => {
+                let vals = self.texts(ctx, path);
+                if vals.is_empty() {
+                    return absent(*not_present);
+                }
+                let nums: Vec<f64> = values
+                    .iter()
+                    .filter_map(|x| x.trim().parse().ok())
+                    .collect();
+                Tri::from(vals.iter().all(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .is_ok_and(|n| nums.iter().any(|x| (x - n).abs() < f64::EPSILON))
+                }))
+            }
+            Expr::SimpleValue {
+                path,
+                operator,
+                value,
+                not_present,
+                ..
+            } => {
+                let vals = self.texts(ctx, path);
+                if vals.is_empty() {
+                    return absent(*not_present);
+                }
+                Tri::from(vals.iter().all(|v| compare(v, operator, value)))
+            }
+            Expr::PathValue {
+                path1,
+                operator,
+                path2,
+                not_present,
+            } => {
+                let left = self.texts(ctx, path1);
+                let right = self.texts(ctx, path2);
+                match (left.first(), right.first()) {
+                    (None, None) => absent(*not_present),
+                    (Some(l), Some(r)) => Tri::from(compare(l, operator, r)),
+                    _ => Tri::False,
+                }
+            }
+            Expr::ValueSet {
+                path, value_set, ..
+            } => {
+                let Some(Some(list)) = self.v.lists.get(value_set.as_str()) else {
+                    return match self.p.value_set(value_set) {
+                        Some(vs) => {
+                            let vals = self.texts(ctx, path);
+                            Tri::from(vals.iter().all(|v| vs.contains(v)))
+                        }
+                        None => Tri::Unknown,
+                    };
+                };
+                let vals = self.texts(ctx, path);
+                Tri::from(vals.iter().all(|v| list.codes.contains(v.as_ref())))
+            }
+            Expr::SetId { path } => {
+                let vals = self.texts(ctx, path);
+                Tri::from(
+                    vals.iter()
+                        .enumerate()
+                        .all(|(i, v)| v.trim().parse::<usize>().ok() == Some(i + 1)),
+                )
+            }
+            Expr::Not(x) => match self.eval(x, ctx) {
+                Tri::True => Tri::False,
+                Tri::False => Tri::True,
+                Tri::Unknown => Tri::Unknown,
+            },
+            Expr::And(v) | Expr::ForAll(v) => {
+                let mut out = Tri::True;
+                for x in v {
+                    match self.eval(x, ctx) {
+                        Tri::False => return Tri::False,
+                        Tri::Unknown => out = Tri::Unknown,
+                        Tri::True => {}
+                    }
+                }
+                out
+            }
+            Expr::Or(v) | Expr::Exist(v) => {
+                let mut out = Tri::False;
+                for x in v {
+                    match self.eval(x, ctx) {
+                        Tri::True => return Tri::True,
+                        Tri::Unknown => out = Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                out
+            }
+            Expr::Xor(v) => {
+                let mut n = 0;
+                for x in v {
+                    match self.eval(x, ctx) {
+                        Tri::True => n += 1,
+                        Tri::Unknown => return Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                Tri::from(n == 1)
+            }
+            Expr::Imply(a, b) => match self.eval(a, ctx) {
+                Tri::False => Tri::True,
+                Tri::True => self.eval(b, ctx),
+                Tri::Unknown => match self.eval(b, ctx) {
+                    Tri::True => Tri::True,
+                    _ => Tri::Unknown,
+                },
+            },
+            _ => Tri::Unknown,
+        }
+    }
+}
+
+/// What [`Run::resolve`] needs of a segment or data-type flavor.
+trait Owner {
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+impl Owner for PSeg {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Owner for PDt {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The segment position where a missing child `j` of an instance would
+/// have been: the first item after it, else the instance's last segment,
+/// else the end of the message.
+fn anchor(inst: &Instance, j: usize, end: usize) -> usize {
+    let mut last = None;
+    for item in &inst.items {
+        let (child, first) = match item {
+            Item::Segment {
+                child, position, ..
+            } => (Some(*child), Some(*position)),
+            Item::Group {
+                child, instance, ..
+            } => (Some(*child), instance.first_position()),
+            Item::Unexpected { position } => (None, Some(*position)),
+        };
+        if child.is_some_and(|c| c > j)
+            && let Some(p) = first
+        {
+            return p;
+        }
+        if first.is_some() {
+            last = first;
+        }
+    }
+    last.map_or(end, |p| p.min(end))
+}
+
+/// Table 0396 (coding systems) lists the patterns `HL7nnnn` (any HL7
+/// table) and `99zzz` (local systems) instead of the codes themselves.
+fn coding_system_pattern(table: &str, code: &str) -> bool {
+    let table = table.strip_prefix("HL7").unwrap_or(table);
+    if table != "0396" {
+        return false;
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    code.strip_prefix("HL7")
+        .is_some_and(|n| n.len() == 4 && digits(n))
+        || code.strip_prefix("99").is_some_and(|z| !z.is_empty())
+}
+
+/// `6[1]` → 6; `6` → 6; `6[1].2[1]` → 6.
+fn first_position(path: &str) -> Option<usize> {
+    parse_step(path.trim().split('.').next()?).map(|(p, _)| p)
+}
+
+/// `4[2]` → (4, Some(2)); `4[*]` and `4` → (4, None for * / Some(1) bare).
+fn parse_step(step: &str) -> Option<(usize, Option<usize>)> {
+    let step = step.trim();
+    match step.split_once('[') {
+        Some((p, rest)) => {
+            let p = p.trim().parse().ok()?;
+            let i = rest.strip_suffix(']')?.trim();
+            if i == "*" {
+                Some((p, None))
+            } else {
+                Some((p, Some(i.parse().ok()?)))
+            }
+        }
+        None => Some((step.parse().ok()?, Some(1))),
+    }
+}
+
+/// Compares a value with another by a NIST operator, as numbers when both
+/// are numbers.
+fn compare(a: &str, op: &str, b: &str) -> bool {
+    use std::cmp::Ordering;
+    let ord = match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.partial_cmp(&y),
+        _ => Some(a.cmp(b)),
+    };
+    let Some(ord) = ord else { return false };
+    match op.to_ascii_uppercase().as_str() {
+        "EQ" => ord == Ordering::Equal,
+        "NE" => ord != Ordering::Equal,
+        "GT" => ord == Ordering::Greater,
+        "LT" => ord == Ordering::Less,
+        "GE" => ord != Ordering::Less,
+        "LE" => ord != Ordering::Greater,
+        _ => false,
+    }
+}
+
+/// Loads every profile in a directory for a [`Catalog`]: `*.xml` and
+/// `*.toml` files, and sub-directories holding a NIST set. Returns the
+/// profiles that loaded (with their file name as label) and a message for
+/// each that did not.
+pub fn load_dir(dir: &FsPath) -> (Vec<(PathBuf, Profile)>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            errors.push(format!("{}: {e}", dir.display()));
+            return (ok, errors);
+        }
+    };
+    entries.sort();
+    for path in entries {
+        let is_profile_file = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("toml"));
+        if !(path.is_dir() || is_profile_file) {
+            continue;
+        }
+        match hl7_schema::profile::load(&path).into_result() {
+            Ok((p, _)) if !p.messages.is_empty() => ok.push((path, p)),
+            Ok(_) => {}
+            Err(e) => errors.push(format!(
+                "{}: {}",
+                path.display(),
+                e.errors()
+                    .next()
+                    .map_or_else(|| "cannot be loaded".to_owned(), ToString::to_string)
+            )),
+        }
+    }
+    (ok, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_map_to_0357() {
+        for c in Code::ALL {
+            assert_eq!(c.as_str().parse::<Code>().unwrap(), c);
+        }
+        assert_eq!(Code::Length.hl7_code(), 102);
+        assert_eq!(Code::NotSupported.hl7_code(), 207);
+        assert!("nope".parse::<Code>().is_err());
+    }
+
+    #[test]
+    fn policy_parses_lines_commas_and_toml() {
+        let p =
+            Policy::parse("[severity]\n\"101\" = \"warning\"\nlength=info, extra = error").unwrap();
+        assert_eq!(p.severity(Code::RequiredFieldMissing), Severity::Warning);
+        assert_eq!(p.severity(Code::Length), Severity::Info);
+        assert_eq!(p.severity(Code::Extra), Severity::Error);
+        assert_eq!(p.severity(Code::DataType), Severity::Error);
+        assert!(Policy::parse("101").is_err());
+        assert!(Policy::parse("101 = fatal").is_err());
+    }
+
+    #[test]
+    fn steps_and_compare() {
+        assert_eq!(parse_step("4[2]"), Some((4, Some(2))));
+        assert_eq!(parse_step("4[*]"), Some((4, None)));
+        assert_eq!(parse_step("4"), Some((4, Some(1))));
+        assert_eq!(first_position("9[1].5[1]"), Some(9));
+        assert!(compare("10", "GT", "9"));
+        assert!(compare("abc", "EQ", "abc"));
+        assert!(!compare("1", "XX", "1"));
+    }
+}
