@@ -18,8 +18,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! See [`er7`] for the engine. Typed messages, validation, the JSON and XML
-//! encodings and MLLP transport build on it.
+//! Modules:
+//!
+//! * [`er7`]: the engine (parse, paths, escapes, character sets, streams,
+//!   editing, writing);
+//! * [`types`]: the primitive HL7 data types over their wire text, with typed
+//!   access (NM as an exact decimal, DT/TM/DTM with precision and offset);
+//! * [`typed`]: the traits behind `#[derive(Segment, Composite)]`;
+//! * [`structure`]: assigning a message's segments to the groups of a
+//!   message structure;
+//! * `validate` (feature `validate`): checking messages against profiles;
+//! * `json` and `xml` (features `json`, `xml`): lossless encodings.
 
 pub mod er7;
 #[cfg(feature = "json")]
