@@ -28,7 +28,9 @@
 //! * [`structure`]: assigning a message's segments to the groups of a
 //!   message structure;
 //! * `validate` (feature `validate`): checking messages against profiles;
-//! * `json` and `xml` (features `json`, `xml`): lossless encodings.
+//! * `json` and `xml` (features `json`, `xml`): lossless encodings;
+//! * `store` (feature `store`): the durable SQLite message store behind the
+//!   MLLP listener.
 
 pub mod er7;
 #[cfg(feature = "json")]
@@ -36,6 +38,8 @@ pub mod json;
 pub mod structure;
 pub mod typed;
 pub mod types;
+#[cfg(feature = "store")]
+pub mod store;
 #[cfg(feature = "validate")]
 pub mod validate;
 #[cfg(feature = "xml")]
