@@ -31,15 +31,19 @@
 //! * `json` and `xml` (features `json`, `xml`): lossless encodings;
 //! * `store` (feature `store`): the durable SQLite message store behind the
 //!   MLLP listener.
+//! * `mllp` (feature `mllp`): MLLP framing, ACKs, the validating listener,
+//!   the sender and TLS.
 
 pub mod er7;
 #[cfg(feature = "json")]
 pub mod json;
+#[cfg(feature = "mllp")]
+pub mod mllp;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod structure;
 pub mod typed;
 pub mod types;
-#[cfg(feature = "store")]
-pub mod store;
 #[cfg(feature = "validate")]
 pub mod validate;
 #[cfg(feature = "xml")]
