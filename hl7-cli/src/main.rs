@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use hl7_runtime::er7::{Message, Path, Value, parse_stream};
 
 mod convert;
+mod send;
+mod serve;
 mod validate;
 
 /// Read, query and convert HL7 v2 messages; check and show conformance profiles.
@@ -93,6 +95,10 @@ enum Command {
     /// Validate messages against a conformance profile, a directory of
     /// profiles, or an HL7 version's standard structures (`--profile 2.5.1`).
     Validate(validate::Args),
+    /// Receive messages over MLLP: parse, validate, store durably, then ACK.
+    Serve(serve::Args),
+    /// Send messages over MLLP and print each one's ACK code.
+    Send(send::Args),
 }
 
 #[derive(Subcommand, Debug)]
@@ -241,6 +247,8 @@ fn main() -> ExitCode {
         }
         Command::Profile(cmd) => return profile_cmd(cmd),
         Command::Validate(args) => return validate::run(args),
+        Command::Serve(args) => return serve::run(args),
+        Command::Send(args) => return send::run(args),
     };
     match result {
         Ok(()) => status.code(),
