@@ -99,7 +99,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::{Path as FsPath, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -110,7 +110,7 @@ use hl7_schema::profile::{
     NotPresent, Profile, Strength, StructureNode, Usage,
 };
 
-use crate::er7::{Level, Message, Segment, Value};
+use crate::er7::{Delimiters, Level, Message, Segment, Value};
 use crate::structure::{Instance, Item, Matched, Structure, match_segments};
 
 mod select;
@@ -534,13 +534,86 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type FastSet = HashSet<String, std::hash::BuildHasherDefault<Fnv>>;
+/// A set of codes, probed with the bytes of a value: codes of up to seven
+/// bytes are packed into a `u64` (no string comparison), longer ones are
+/// kept as bytes.
+#[derive(Debug, Default)]
+struct CodeSet {
+    short: HashSet<u64, std::hash::BuildHasherDefault<Mix>>,
+    long: HashSet<Box<[u8]>, std::hash::BuildHasherDefault<Fnv>>,
+}
+
+/// A code of up to seven bytes as a `u64`: the bytes, then the length in
+/// the top byte (so `A` and `A\0` differ).
+fn pack(code: &[u8]) -> Option<u64> {
+    if code.len() > 7 {
+        return None;
+    }
+    // Shifts, not a copy into an array: a variable-length store read back
+    // as one word stalls store forwarding.
+    let mut k = (code.len() as u64) << 56;
+    for (i, &b) in code.iter().enumerate() {
+        k |= u64::from(b) << (8 * i);
+    }
+    Some(k)
+}
+
+impl CodeSet {
+    fn insert(&mut self, code: &str) {
+        match pack(code.as_bytes()) {
+            Some(k) => {
+                self.short.insert(k);
+            }
+            None => {
+                self.long.insert(code.as_bytes().into());
+            }
+        }
+    }
+
+    fn contains(&self, code: &[u8]) -> bool {
+        match pack(code) {
+            Some(k) => self.short.contains(&k),
+            None => self.long.contains(code),
+        }
+    }
+}
+
+impl<'a> FromIterator<&'a str> for CodeSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut set = CodeSet::default();
+        for c in iter {
+            set.insert(c);
+        }
+        set
+    }
+}
+
+/// A multiply-shift hasher for the packed short codes.
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let x = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ (x >> 29);
+    }
+}
 
 /// A resolved code list: a table or value set.
 #[derive(Debug)]
 struct CodeList {
     name: String,
-    codes: FastSet,
+    codes: CodeSet,
     /// Severity of a code not in the list (before the policy).
     severity: Severity,
 }
@@ -555,12 +628,66 @@ struct PElem {
     base: String,
     /// The code list of `def.table`, when checkable.
     list: Option<Arc<CodeList>>,
-    /// Whether `base` has a format to check ([`crate::types::check_value`]).
-    fmt: bool,
+    /// Whether `def.table` is table 0396 (coding systems, with patterns).
+    list_0396: bool,
+    /// The format check of `base`, if it has one.
+    fmt: Option<Fmt>,
+    /// `base` is `varies` (OBX-5): components are not extra.
+    varies: bool,
     /// Maximum length (`MaxLength`, else the conformance length).
     max_len: Option<u32>,
-    /// Whether a value needs decoding for any check.
-    needs_text: bool,
+    /// The usage when it needs no predicate ([`Run::resolve`] of it).
+    fixed: Option<Usage>,
+}
+
+/// The format checks of [`crate::types`], chosen once per element instead
+/// of by data-type name per value.
+#[derive(Debug, Clone, Copy)]
+enum Fmt {
+    Nm,
+    Si,
+    Dt,
+    Tm,
+    Dtm,
+    Ts,
+    Id,
+    Is,
+    Snm,
+}
+
+impl Fmt {
+    fn of(base: &str) -> Option<Fmt> {
+        let f = match base {
+            "NM" => Fmt::Nm,
+            "SI" => Fmt::Si,
+            "DT" => Fmt::Dt,
+            "TM" => Fmt::Tm,
+            "DTM" => Fmt::Dtm,
+            "TS" => Fmt::Ts,
+            "ID" => Fmt::Id,
+            "IS" => Fmt::Is,
+            "SNM" => Fmt::Snm,
+            _ => return None,
+        };
+        debug_assert!(crate::types::has_format_check(base));
+        Some(f)
+    }
+
+    /// [`crate::types::check_format`] for this type.
+    fn run(self, raw: &[u8], separator: u8) -> Result<(), crate::types::FormatError> {
+        use crate::types as t;
+        match self {
+            Fmt::Nm => t::check_nm(raw),
+            Fmt::Si => t::check_si(raw),
+            Fmt::Dt => t::check_dt(raw),
+            Fmt::Tm => t::check_tm(raw),
+            Fmt::Dtm => t::check_dtm(raw),
+            Fmt::Ts => t::check_ts(raw, separator),
+            Fmt::Id => t::check_id(raw),
+            Fmt::Is => t::check_is(raw),
+            Fmt::Snm => t::check_snm(raw),
+        }
+    }
 }
 
 /// A data-type flavor, ready to walk.
@@ -612,11 +739,21 @@ impl Plan {
                 .table
                 .as_ref()
                 .and_then(|t| lists.get(t.as_str()).cloned().flatten());
-            let fmt = crate::types::has_format_check(&base);
+            let fmt = Fmt::of(&base);
+            let list_0396 = e
+                .table
+                .as_deref()
+                .is_some_and(|t| t.strip_prefix("HL7").unwrap_or(t) == "0396");
             PElem {
+                fixed: match e.usage {
+                    Usage::C(Some(_)) => None,
+                    Usage::C(None) | Usage::CE | Usage::IX | Usage::NA => Some(Usage::O),
+                    u => Some(u),
+                },
                 def: e.clone(),
                 dt: dt_index.get(e.datatype.as_str()).copied(),
-                needs_text: list.is_some() || !e.bindings.is_empty(),
+                list_0396,
+                varies: base == "varies",
                 max_len: match (e.length.max, e.length.conf) {
                     (Some(Bound::Limit(m)), _) => Some(m),
                     (None, Some(c)) => Some(c.length),
@@ -779,7 +916,7 @@ impl Validator {
                             .codes
                             .iter()
                             .filter(|c| c.usage != Some(hl7_schema::profile::CodeUsage::Excluded))
-                            .map(|c| c.value.clone())
+                            .map(|c| c.value.as_str())
                             .collect(),
                         severity: Severity::Error,
                     })
@@ -801,7 +938,7 @@ impl Validator {
                     (!t.codes.is_empty()).then(|| {
                         Arc::new(CodeList {
                             name: format!("HL7 table {} ({})", t.id, t.name),
-                            codes: t.codes.iter().map(|c| c.code.clone()).collect(),
+                            codes: t.codes.iter().map(|c| c.code.as_str()).collect(),
                             severity,
                         })
                     })
@@ -916,6 +1053,163 @@ struct At {
     sub: u32,
 }
 
+/// A value while walking a field: its bytes, and the field it is in (to
+/// build its [`Value`] for the few checks that need one).
+#[derive(Clone, Copy)]
+struct Cur<'m> {
+    raw: &'m [u8],
+    field: Value<'m>,
+    /// Which kinds of bytes the whole field has ([`Classes`]): a value
+    /// without them needs no byte-by-byte look.
+    flags: u8,
+}
+
+/// Byte classes of the delimiters of a message, to learn in one pass over a
+/// field which kinds of bytes it holds.
+struct Classes([u8; 256]);
+
+impl Classes {
+    const REP: u8 = 1;
+    const COMP: u8 = 2;
+    const SUB: u8 = 4;
+    const ESC: u8 = 8;
+    const HIGH: u8 = 16;
+
+    fn new(d: &Delimiters) -> Classes {
+        let mut t = [0u8; 256];
+        for b in 0x80..=0xff_u8 {
+            t[usize::from(b)] = Classes::HIGH;
+        }
+        t[usize::from(d.repetition)] |= Classes::REP;
+        t[usize::from(d.component)] |= Classes::COMP;
+        t[usize::from(d.subcomponent)] |= Classes::SUB;
+        t[usize::from(d.escape)] |= Classes::ESC;
+        Classes(t)
+    }
+
+    #[inline]
+    fn of(&self, raw: &[u8]) -> u8 {
+        raw.iter().fold(0, |f, &b| f | self.0[usize::from(b)])
+    }
+}
+
+impl<'m> Cur<'m> {
+    /// The [`Value`] at `at` of `level` (1 repetition, 2 component, 3
+    /// sub-component): the one `raw` was split from.
+    fn value(self, at: At, level: u8) -> Value<'m> {
+        let rep = self.field.repetition(at.rep as usize).unwrap_or(self.field);
+        let v = match level {
+            1 => Some(rep),
+            2 => rep.component(at.comp as usize),
+            _ => rep
+                .component(at.comp as usize)
+                .and_then(|c| c.subcomponent(at.sub as usize)),
+        }
+        .unwrap_or(rep);
+        debug_assert!(std::ptr::eq(v.raw(), self.raw) || self.raw.is_empty());
+        v
+    }
+}
+
+/// The parts of a value between separators, like [`Value::parts`] but on
+/// bytes (a plain loop: parts are short).
+struct Split<'m> {
+    rest: Option<&'m [u8]>,
+    sep: u8,
+    /// False when `sep` is known not to occur: one part, no search.
+    search: bool,
+}
+
+impl<'m> Split<'m> {
+    fn new(raw: &'m [u8], sep: u8, search: bool) -> Self {
+        Split {
+            rest: Some(raw),
+            sep,
+            search,
+        }
+    }
+}
+
+impl<'m> Iterator for Split<'m> {
+    type Item = &'m [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'m [u8]> {
+        let rest = self.rest?;
+        if !self.search {
+            self.rest = None;
+            return Some(rest);
+        }
+        if let Some(e) = rest.iter().position(|&b| b == self.sep) {
+            self.rest = Some(&rest[e + 1..]);
+            Some(&rest[..e])
+        } else {
+            self.rest = None;
+            Some(rest)
+        }
+    }
+}
+
+/// One pass over a primitive value: does it have an escape character, a
+/// non-ASCII byte, and a separator `sep` followed by more content?
+#[inline]
+fn scan(raw: &[u8], escape: u8, sep: u8) -> (bool, bool, bool) {
+    if raw.len() > 32 {
+        // Long text: vectorised searches.
+        let non_ascii = !raw.is_ascii();
+        let (mut escaped, mut split) = (false, false);
+        if let Some(first) = memchr::memchr2(escape, sep, raw) {
+            let mut seen_sep = false;
+            for &b in &raw[first..] {
+                if b == escape {
+                    escaped = true;
+                } else if b == sep {
+                    seen_sep = true;
+                } else if seen_sep {
+                    split = true;
+                }
+            }
+        }
+        return (escaped, non_ascii, split);
+    }
+    let (mut escaped, mut non_ascii, mut seen_sep, mut split) = (false, false, false, false);
+    for &b in raw {
+        non_ascii |= b >= 0x80;
+        if b == escape {
+            escaped = true;
+        } else if b == sep {
+            seen_sep = true;
+        } else {
+            split |= seen_sep;
+        }
+    }
+    (escaped, non_ascii, split)
+}
+
+/// ASCII without an escape character: the value is its own text.
+fn plain(raw: &[u8], escape: u8) -> bool {
+    raw.is_ascii() && !raw.contains(&escape)
+}
+
+/// Appends a number in decimal (without the formatting machinery: paths
+/// are built for every finding).
+fn push_num(s: &mut String, n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        s.push(char::from(b));
+    }
+}
+
 /// A node a conformance-statement path is evaluated on.
 #[derive(Clone, Copy)]
 enum Node<'a, 'm> {
@@ -942,6 +1236,9 @@ struct Run<'v, 'm> {
     v: &'v Validator,
     p: &'v Profile,
     msg: &'m Message<'m>,
+    /// The message's delimiters.
+    d: Delimiters,
+    classes: Classes,
     /// Occurrence of each segment position among segments of its id.
     occ: Vec<u32>,
     findings: Vec<Finding>,
@@ -969,6 +1266,8 @@ impl<'v, 'm> Run<'v, 'm> {
             v,
             p: &v.profile,
             msg,
+            d: *msg.delimiters(),
+            classes: Classes::new(msg.delimiters()),
             occ,
             findings: Vec::new(),
             suppressed: 0,
@@ -1062,24 +1361,35 @@ impl<'v, 'm> Run<'v, 'm> {
     }
 
     fn seg_path(&self, pos: usize) -> String {
-        format!(
-            "{}[{}]",
-            self.seg_name(pos),
-            self.occ.get(pos).copied().unwrap_or(1)
-        )
+        let mut s = String::with_capacity(24);
+        self.push_seg_path(&mut s, pos);
+        s
+    }
+
+    fn push_seg_path(&self, s: &mut String, pos: usize) {
+        s.push_str(self.seg_name(pos));
+        s.push('[');
+        push_num(s, self.occ.get(pos).copied().unwrap_or(1));
+        s.push(']');
     }
 
     fn path(&self, at: At) -> String {
-        let mut s = self.seg_path(at.pos);
+        let mut s = String::with_capacity(24);
+        self.push_seg_path(&mut s, at.pos);
         if at.field > 0 {
-            let _ = write!(s, "-{}", at.field);
+            s.push('-');
+            push_num(&mut s, at.field);
             if at.rep > 1 {
-                let _ = write!(s, "[{}]", at.rep);
+                s.push('[');
+                push_num(&mut s, at.rep);
+                s.push(']');
             }
             if at.comp > 0 {
-                let _ = write!(s, ".{}", at.comp);
+                s.push('.');
+                push_num(&mut s, at.comp);
                 if at.sub > 0 {
-                    let _ = write!(s, ".{}", at.sub);
+                    s.push('.');
+                    push_num(&mut s, at.sub);
                 }
             }
         }
@@ -1404,9 +1714,12 @@ impl<'v, 'm> Run<'v, 'm> {
                 continue;
             }
             let fdef = &pe.def;
-            let usage = self.resolve(fdef.usage, ContextKind::Segment, flavor, n, || {
-                Node::Seg(seg)
-            });
+            let usage = match pe.fixed {
+                Some(u) => u,
+                None => self.resolve(fdef.usage, ContextKind::Segment, flavor, n, || {
+                    Node::Seg(seg)
+                }),
+            };
             let raw = Some(value.raw());
             if usage.forbids() {
                 if value.repetitions().any(|r| !r.is_empty()) {
@@ -1423,7 +1736,9 @@ impl<'v, 'm> Run<'v, 'm> {
             }
             // One pass over the repetitions: check each, count them.
             let mut count = 0u32;
-            for (r, rep) in value.repetitions().enumerate() {
+            let flags = self.classes.of(value.raw());
+            let reps = Split::new(value.raw(), self.d.repetition, flags & Classes::REP != 0);
+            for (r, rep) in reps.enumerate() {
                 if rep.is_empty() {
                     continue;
                 }
@@ -1432,7 +1747,16 @@ impl<'v, 'm> Run<'v, 'm> {
                     rep: r as u32 + 1,
                     ..at
                 };
-                self.element(at, pe, rep, 1);
+                self.element(
+                    at,
+                    pe,
+                    Cur {
+                        raw: rep,
+                        field: value,
+                        flags,
+                    },
+                    1,
+                );
             }
             if count == 0 {
                 self.absent(at, usage, &fdef.name, "field", raw);
@@ -1476,9 +1800,12 @@ impl<'v, 'm> Run<'v, 'm> {
                 self.literal(at, &pe.def, value);
                 continue;
             }
-            let usage = self.resolve(pe.def.usage, ContextKind::Segment, flavor, n, || {
-                Node::Seg(seg)
-            });
+            let usage = match pe.fixed {
+                Some(u) => u,
+                None => self.resolve(pe.def.usage, ContextKind::Segment, flavor, n, || {
+                    Node::Seg(seg)
+                }),
+            };
             self.absent(at, usage, &pe.def.name, "field", value.map(|v| v.raw()));
         }
         if !self.p.bindings.is_empty() {
@@ -1577,47 +1904,48 @@ impl<'v, 'm> Run<'v, 'm> {
     /// Checks one present value (a repetition, component or sub-component)
     /// against its element definition; `level` is 1 for a repetition, 2 for
     /// a component, 3 for a sub-component.
-    fn element(&mut self, at: At, pe: &'v PElem, value: Value<'m>, level: u8) {
-        if self.full() || value.is_null() {
+    fn element(&mut self, at: At, pe: &'v PElem, cur: Cur<'m>, level: u8) {
+        if self.full() || cur.raw == b"\"\"" {
             return;
         }
         let dt = pe.dt.map(|i| &self.v.plan.dts[i]);
         match dt {
             Some(dt) if !dt.comps.is_empty() && level < 3 => {
-                self.composite(at, pe, dt, value, level);
+                self.composite(at, pe, dt, cur, level);
             }
-            _ => self.primitive(at, pe, dt.is_some(), value, level),
+            _ => self.primitive(at, pe, dt.is_some(), cur, level),
         }
     }
 
-    fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, value: Value<'m>, level: u8) {
+    fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, cur: Cur<'m>, level: u8) {
         let def = &pe.def;
+        let raw = cur.raw;
         // Length of a composite: the encoded repetition.
         if let Some(Bound::Limit(max)) = def.length.max
-            && value.raw().len() > max as usize
+            && raw.len() > max as usize
         {
-            let loc = self.val_loc(at, Some(value.raw()));
+            let loc = self.val_loc(at, Some(raw));
             self.push(Code::Length, None, loc, |r| {
                 format!(
                     "{} ({}) is {} bytes long as encoded; at most {max} allowed",
                     r.path(at),
                     def.name,
-                    value.raw().len()
+                    raw.len()
                 )
             });
         }
         if let Some(c) = &def.constant
-            && c.as_bytes() != value.raw()
+            && c.as_bytes() != raw
         {
-            let loc = self.val_loc(at, Some(value.raw()));
+            let loc = self.val_loc(at, Some(raw));
             self.push(Code::Constant, None, loc, |r| {
                 format!("{} is not the constant `{c}`", r.path(at))
             });
         }
-        let parts = if level == 1 {
-            value.components()
+        let (sep, search) = if level == 1 {
+            (self.d.component, cur.flags & Classes::COMP != 0)
         } else {
-            value.subcomponents()
+            (self.d.subcomponent, cur.flags & Classes::SUB != 0)
         };
         let sub = |n: usize| {
             if level == 1 {
@@ -1632,12 +1960,12 @@ impl<'v, 'm> Run<'v, 'm> {
                 }
             }
         };
-        let mut first = None;
+        let mut first: &'m [u8] = &[];
         // Bit k: part k+1 has a value (parts past 64 are never required).
         let mut present = 0u64;
-        for (k, part) in parts.enumerate() {
+        for (k, part) in Split::new(raw, sep, search).enumerate() {
             if k == 0 {
-                first = Some(part);
+                first = part;
             }
             if part.is_empty() {
                 continue;
@@ -1648,7 +1976,7 @@ impl<'v, 'm> Run<'v, 'm> {
             let n = k + 1;
             let cat = sub(n);
             let Some(cpe) = dt.comps.get(k) else {
-                let loc = self.val_loc(cat, Some(part.raw()));
+                let loc = self.val_loc(cat, Some(part));
                 self.push(Code::Extra, None, loc, |r| {
                     format!(
                         "{} is not defined: {} has {} components",
@@ -1659,11 +1987,14 @@ impl<'v, 'm> Run<'v, 'm> {
                 });
                 continue;
             };
-            let usage = self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
-                Node::Val(value)
-            });
+            let usage = match cpe.fixed {
+                Some(u) => u,
+                None => self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                    Node::Val(cur.value(at, level))
+                }),
+            };
             if usage.forbids() {
-                let loc = self.val_loc(cat, Some(part.raw()));
+                let loc = self.val_loc(cat, Some(part));
                 self.push(Code::NotSupported, None, loc, |r| {
                     format!(
                         "component {} ({}) has usage {usage} and must not be sent",
@@ -1672,7 +2003,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     )
                 });
             } else {
-                self.element(cat, cpe, part, level + 1);
+                self.element(cat, cpe, Cur { raw: part, ..cur }, level + 1);
             }
         }
         for &i in &dt.when_absent {
@@ -1680,47 +2011,49 @@ impl<'v, 'm> Run<'v, 'm> {
                 continue;
             }
             let n = i + 1;
-            let part = if level == 1 {
-                value.component(n)
-            } else {
-                value.subcomponent(n)
-            };
+            let part = Split::new(raw, sep, search).nth(i);
             if part.is_some_and(|p| !p.is_empty()) {
                 continue;
             }
             let cpe = &dt.comps[i];
-            let usage = self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
-                Node::Val(value)
-            });
+            let usage = match cpe.fixed {
+                Some(u) => u,
+                None => self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                    Node::Val(cur.value(at, level))
+                }),
+            };
             let what = if level == 1 {
                 "component"
             } else {
                 "sub-component"
             };
-            self.absent(sub(n), usage, &cpe.def.name, what, part.map(|p| p.raw()));
+            self.absent(sub(n), usage, &cpe.def.name, what, part);
         }
         // A table on a composite binds its first component (the code).
         if let Some(list) = &pe.list
-            && let Some(code) = first
-            && !code.is_empty()
+            && !first.is_empty()
         {
             let cat = if level == 1 {
                 At { comp: 1, ..at }
             } else {
                 At { sub: 1, ..at }
             };
-            let id = def.table.as_deref().unwrap_or("");
-            self.code_in(cat, id, list, code, None, None);
+            let text = (!plain(first, self.d.escape))
+                .then(|| Cur { raw: first, ..cur }.value(cat, level + 1).text());
+            self.code_in(cat, pe.list_0396, list, first, text.as_deref(), None);
         }
-        for b in &def.bindings {
-            self.binding(at, b, value, true);
+        if !def.bindings.is_empty() {
+            let value = cur.value(at, level);
+            for b in &def.bindings {
+                self.binding(at, b, value, true);
+            }
         }
         if !self.p.bindings.is_empty() {
             self.context_bindings(
                 ContextKind::Datatype,
                 &dt.id,
                 &dt.name,
-                Node::Val(value),
+                Node::Val(cur.value(at, level)),
                 at.pos,
             );
         }
@@ -1729,17 +2062,16 @@ impl<'v, 'm> Run<'v, 'm> {
                 ContextKind::Datatype,
                 &dt.id,
                 &dt.name,
-                Node::Val(value),
+                Node::Val(cur.value(at, level)),
                 at.pos,
             );
         }
     }
 
-    fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, value: Value<'m>, level: u8) {
+    fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, cur: Cur<'m>, level: u8) {
         let def = &pe.def;
-        let base = pe.base.as_str();
-        let raw = value.raw();
-        let d = value.delimiters();
+        let raw = cur.raw;
+        let d = self.d;
         // One pass: escapes, non-ASCII bytes, and a separator of the level
         // below followed by more content (a primitive with components).
         let sep = match level {
@@ -1747,38 +2079,33 @@ impl<'v, 'm> Run<'v, 'm> {
             2 => d.subcomponent,
             _ => d.escape,
         };
-        let (mut escaped, mut non_ascii, mut split) = (false, !raw.is_ascii(), false);
-        // Most values have neither: one vectorised search decides.
-        if let Some(first) = memchr::memchr2(d.escape, sep, raw) {
-            let mut seen_sep = false;
-            for &b in &raw[first..] {
-                if b == d.escape {
-                    escaped = true;
-                } else if b == sep {
-                    seen_sep = true;
-                } else if seen_sep && b < 0x80 {
-                    split = true;
-                } else if b >= 0x80 {
-                    non_ascii = true;
-                    split |= seen_sep;
-                }
-            }
-        }
-        if split && level < 3 && known && base != "varies" {
-            let loc = self.val_loc(at, Some(value.raw()));
+        let below = match level {
+            1 => Classes::COMP,
+            2 => Classes::SUB,
+            _ => 0,
+        };
+        let (escaped, non_ascii, split) = if cur.flags & (Classes::ESC | Classes::HIGH | below) == 0
+        {
+            (false, false, false)
+        } else {
+            scan(raw, d.escape, sep)
+        };
+        if split && level < 3 && known && !pe.varies {
+            let loc = self.val_loc(at, Some(raw));
             self.push(Code::Extra, None, loc, |r| {
                 format!(
-                    "{} ({}) is a {base} and has no components, but `{}` has some",
+                    "{} ({}) is a {} and has no components, but `{}` has some",
                     r.path(at),
                     def.name,
-                    String::from_utf8_lossy(value.raw())
+                    pe.base,
+                    String::from_utf8_lossy(raw)
                 )
             });
         }
-        let has_len = pe.max_len.is_some() || def.length.min.is_some();
         // Decode only when a check needs the text: ASCII without escapes
-        // reads the same in every character set.
+        // reads the same in every character set, and is its own text.
         let text: Option<Cow<'m, str>> = if escaped || non_ascii {
+            let value = cur.value(at, level);
             match value.try_text() {
                 Ok(t) => Some(t),
                 Err(e) => {
@@ -1787,14 +2114,12 @@ impl<'v, 'm> Run<'v, 'm> {
                     Some(value.text())
                 }
             }
-        } else if pe.needs_text {
-            std::str::from_utf8(raw).ok().map(Cow::Borrowed)
         } else {
             None
         };
         // Lengths.
-        let len = if has_len {
-            match (self.v.options.length, &text) {
+        if pe.max_len.is_some() || def.length.min.is_some() {
+            let len = match (self.v.options.length, &text) {
                 (LengthMode::Decoded, Some(t)) => {
                     if t.is_ascii() {
                         t.len()
@@ -1803,94 +2128,98 @@ impl<'v, 'm> Run<'v, 'm> {
                     }
                 }
                 _ => raw.len(),
+            };
+            if let Some(max) = pe.max_len
+                && len > max as usize
+            {
+                let loc = self.val_loc(at, Some(raw));
+                self.push(Code::Length, None, loc, |r| {
+                    format!(
+                        "{} ({}) is {len} characters long; at most {max} allowed",
+                        r.path(at),
+                        def.name
+                    )
+                });
             }
-        } else {
-            0
-        };
-        if let Some(max) = pe.max_len
-            && len > max as usize
-        {
-            let loc = self.val_loc(at, Some(value.raw()));
-            self.push(Code::Length, None, loc, |r| {
-                format!(
-                    "{} ({}) is {len} characters long; at most {max} allowed",
-                    r.path(at),
-                    def.name
-                )
-            });
+            if let Some(min) = def.length.min
+                && len < min as usize
+            {
+                let loc = self.val_loc(at, Some(raw));
+                self.push(Code::Length, None, loc, |r| {
+                    format!(
+                        "{} ({}) is {len} characters long; at least {min} required",
+                        r.path(at),
+                        def.name
+                    )
+                });
+            }
         }
-        if let Some(min) = def.length.min
-            && len < min as usize
-        {
-            let loc = self.val_loc(at, Some(value.raw()));
-            self.push(Code::Length, None, loc, |r| {
-                format!(
-                    "{} ({}) is {len} characters long; at least {min} required",
-                    r.path(at),
-                    def.name
-                )
-            });
-        }
-        let text = text.unwrap_or(Cow::Borrowed(""));
         // Format, on the wire bytes (one implementation: `types`).
-        if pe.fmt
-            && let Err(why) = crate::types::check_value(base, &value)
-        {
-            let loc = self.val_loc(at, Some(value.raw()));
-            self.push(Code::DataType, None, loc, |r| {
-                format!(
-                    "{} ({}) `{}` is not a valid {why}",
-                    r.path(at),
-                    def.name,
-                    String::from_utf8_lossy(value.raw())
-                )
-            });
+        if let Some(check) = pe.fmt {
+            let separator = if level == 1 {
+                d.component
+            } else {
+                d.subcomponent
+            };
+            if let Err(why) = check.run(raw, separator) {
+                let loc = self.val_loc(at, Some(raw));
+                self.push(Code::DataType, None, loc, |r| {
+                    format!(
+                        "{} ({}) `{}` is not a valid {why}",
+                        r.path(at),
+                        def.name,
+                        String::from_utf8_lossy(raw)
+                    )
+                });
+            }
         }
         if let Some(c) = &def.constant
-            && c.as_bytes() != value.raw()
+            && c.as_bytes() != raw
         {
-            let loc = self.val_loc(at, Some(value.raw()));
+            let loc = self.val_loc(at, Some(raw));
             self.push(Code::Constant, None, loc, |r| {
                 format!(
                     "{} is `{}`; the profile requires `{c}`",
                     r.path(at),
-                    String::from_utf8_lossy(value.raw())
+                    String::from_utf8_lossy(raw)
                 )
             });
         }
-        if let Some(list) = &pe.list {
-            let id = def.table.as_deref().unwrap_or("");
-            self.code_in(at, id, list, value, Some(&text), None);
+        if pe.list.is_none() && def.bindings.is_empty() {
+            return;
         }
-        for b in &def.bindings {
-            self.binding(at, b, value, false);
+        // Without escapes and non-ASCII bytes, the value is its own text.
+        if let Some(list) = &pe.list {
+            self.code_in(at, pe.list_0396, list, raw, text.as_deref(), None);
+        }
+        if !def.bindings.is_empty() {
+            let value = cur.value(at, level);
+            for b in &def.bindings {
+                self.binding(at, b, value, false);
+            }
         }
     }
 
     // ----- vocabulary ------------------------------------------------------
 
-    /// Checks `value` (a code) against the code list of table or value
-    /// set `id`.
+    /// Checks a code (`raw` as written, `code` decoded; `None` when `raw`
+    /// is plain ASCII, its own text) against a code list; `is_0396` when
+    /// the list is table 0396 (coding systems, with patterns).
     fn code_in(
         &mut self,
         at: At,
-        id: &str,
+        is_0396: bool,
         list: &CodeList,
-        value: Value<'m>,
-        text: Option<&str>,
+        raw: &'m [u8],
+        code: Option<&str>,
         strength: Option<BindingStrength>,
     ) -> bool {
-        if value.is_null() || value.is_empty() {
+        if raw.is_empty() || raw == b"\"\"" {
             return true;
         }
-        let owned;
-        let code = if let Some(t) = text {
-            t
-        } else {
-            owned = value.text();
-            &owned
-        };
-        let ok = list.codes.contains(code) || coding_system_pattern(id, code);
+        let text = || code.map_or_else(|| String::from_utf8_lossy(raw), Cow::Borrowed);
+        let ok = list.codes.contains(code.map_or(raw, str::as_bytes))
+            || is_0396 && coding_system_pattern("0396", &text());
         if !ok {
             let severity = match strength {
                 Some(BindingStrength::Suggested | BindingStrength::Unspecified) => {
@@ -1898,10 +2227,9 @@ impl<'v, 'm> Run<'v, 'm> {
                 }
                 _ => list.severity,
             };
-            let loc = self.val_loc(at, Some(value.raw()));
-            let name = list.name.clone();
+            let loc = self.val_loc(at, Some(raw));
             self.push(Code::TableValue, Some(severity), loc, |r| {
-                format!("{} `{code}` is not in {name}", r.path(at))
+                format!("{} `{}` is not in {}", r.path(at), text(), list.name)
             });
         }
         ok
@@ -1962,7 +2290,7 @@ impl<'v, 'm> Run<'v, 'm> {
         let mut checkable = Vec::new();
         for s in sets {
             if let Some(Some(list)) = self.v.lists.get(s.as_str()) {
-                if list.codes.contains(text.as_ref()) || coding_system_pattern(s, &text) {
+                if list.codes.contains(text.as_bytes()) || coding_system_pattern(s, &text) {
                     return;
                 }
                 checkable.push(Arc::clone(list));
@@ -2357,7 +2685,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     };
                 };
                 let vals = self.texts(ctx, path);
-                Tri::from(vals.iter().all(|v| list.codes.contains(v.as_ref())))
+                Tri::from(vals.iter().all(|v| list.codes.contains(v.as_bytes())))
             }
             Expr::SetId { path } => {
                 let vals = self.texts(ctx, path);
