@@ -20,6 +20,16 @@ pub(crate) const SCHEMA_VERSION: i64 = 1;
 /// `PRAGMA application_id` of a message store: "HL7S".
 const APPLICATION_ID: i64 = 0x484C_3753;
 
+/// Records committed between two checkpoints run by the checkpoint thread.
+const CHECKPOINT_RECORDS: usize = 1000;
+
+/// WAL pages after which the writer checkpoints by itself (SQLite's own
+/// automatic checkpoint), should the checkpoint thread fall behind.
+const WRITER_CHECKPOINT_PAGES: i64 = 16_384;
+
+/// The WAL file is truncated to this size after it is reset.
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
+
 /// Version 1: one row per received message; the bytes come last so that
 /// listing reads only the first page of a row.
 const SCHEMA_V1: &str = "
@@ -242,16 +252,22 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", options.durability.synchronous())
             .map_err(|e| sql_error(Kind::Open, &path, &e))?;
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+            .and_then(|()| conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT))
+            .map_err(|e| sql_error(Kind::Open, &path, &e))?;
         if found == Found::Empty {
             create_schema(&mut conn, &path)?;
         }
 
+        let checkpointer = Checkpointer::start(&path, &options)?;
         let (queue, jobs) = mpsc::sync_channel(options.queue_capacity.max(1));
         let writer = Writer {
             conn,
             path: Arc::clone(&path),
             jobs,
             max_batch: options.max_batch.max(1),
+            checkpointer: Some(checkpointer),
+            since_checkpoint: 0,
         };
         let writer = thread::Builder::new()
             .name("hl7-store-writer".into())
@@ -473,6 +489,10 @@ struct Writer {
     path: Arc<Path>,
     jobs: Receiver<Job>,
     max_batch: usize,
+    /// Copies the WAL back into the database off the commit path.
+    checkpointer: Option<Checkpointer>,
+    /// Records committed since the checkpointer was last asked to run.
+    since_checkpoint: usize,
 }
 
 impl Writer {
@@ -487,18 +507,31 @@ impl Writer {
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
                 }
             }
-            self.commit(&mut batch);
+            let committed = self.commit(&mut batch);
+            self.since_checkpoint += committed;
+            if self.since_checkpoint >= CHECKPOINT_RECORDS {
+                self.since_checkpoint = 0;
+                if let Some(checkpointer) = &self.checkpointer {
+                    checkpointer.request();
+                }
+            }
+        }
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop();
         }
         tracing::debug!(store = %self.path.display(), "store writer stopped");
     }
 
     /// Stores the batch in one transaction and answers every receipt. When
     /// the batch fails, each record is tried alone, so one record that
-    /// cannot be stored does not take the others down with it.
-    fn commit(&mut self, batch: &mut Vec<Job>) {
+    /// cannot be stored does not take the others down with it. Returns how
+    /// many records were committed.
+    fn commit(&mut self, batch: &mut Vec<Job>) -> usize {
         let started = Instant::now();
+        let mut committed = 0;
         match insert(&mut self.conn, batch.iter().map(|(record, _)| record)) {
             Ok(stored) => {
+                committed = stored.len();
                 tracing::trace!(
                     records = batch.len(),
                     micros = started.elapsed().as_micros(),
@@ -520,8 +553,11 @@ impl Writer {
                     let outcome = insert(&mut self.conn, std::iter::once(&record))
                         .map(|stored| stored[0])
                         .map_err(|e| sql_error(Kind::Write, &self.path, &e));
-                    if let Err(e) = &outcome {
-                        tracing::error!(error = %e, control_id = %record.control_id, "record not stored");
+                    match &outcome {
+                        Ok(_) => committed += 1,
+                        Err(e) => {
+                            tracing::error!(error = %e, control_id = %record.control_id, "record not stored");
+                        }
                     }
                     let _ = answer.send(outcome);
                 }
@@ -533,6 +569,67 @@ impl Writer {
                     let _ = answer.send(Err(e.clone()));
                 }
             }
+        }
+        committed
+    }
+}
+
+/// A thread with its own connection that runs passive checkpoints (WAL
+/// back into the database file, with the syncs that takes) when the writer
+/// asks, so that commits do not wait for them.
+struct Checkpointer {
+    requests: SyncSender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(path: &Arc<Path>, options: &Options) -> Result<Checkpointer, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| sql_error(Kind::Open, path, &e))?;
+        conn.busy_timeout(options.busy_timeout)
+            .and_then(|()| {
+                conn.pragma_update(None, "synchronous", options.durability.synchronous())
+            })
+            .map_err(|e| sql_error(Kind::Open, path, &e))?;
+        // One request waiting is enough: it covers everything before it.
+        let (requests, pending) = mpsc::sync_channel::<()>(1);
+        let store = Arc::clone(path);
+        let thread = thread::Builder::new()
+            .name("hl7-store-checkpoint".into())
+            .spawn(move || {
+                while pending.recv().is_ok() {
+                    let started = Instant::now();
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                        Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                    }) {
+                        Ok((wal_pages, copied)) => tracing::trace!(
+                            wal_pages,
+                            copied,
+                            micros = started.elapsed().as_micros(),
+                            "checkpoint"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(store = %store.display(), error = %e, "checkpoint failed");
+                        }
+                    }
+                }
+            })
+            .map_err(|e| {
+                StoreError::new(Kind::Open, path, Some(format!("checkpoint thread: {e}")))
+            })?;
+        Ok(Checkpointer { requests, thread })
+    }
+
+    /// Asks for a checkpoint, unless one is already asked for.
+    fn request(&self) {
+        let _ = self.requests.try_send(());
+    }
+
+    fn stop(self) {
+        drop(self.requests);
+        if self.thread.join().is_err() {
+            tracing::error!("store checkpoint thread panicked");
         }
     }
 }
