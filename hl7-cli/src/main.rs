@@ -10,6 +10,7 @@ use hl7_runtime::er7::{Message, Path, Value, parse_stream};
 mod convert;
 mod send;
 mod serve;
+mod store;
 mod validate;
 
 /// Read, query and convert HL7 v2 messages; check and show conformance profiles.
@@ -99,6 +100,9 @@ enum Command {
     Serve(serve::Args),
     /// Send messages over MLLP and print each one's ACK code.
     Send(send::Args),
+    /// Look into the message store that `hl7 serve` writes: list, show and
+    /// export the received messages and the ACKs sent.
+    Store(store::StoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -249,6 +253,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => return validate::run(args),
         Command::Serve(args) => return serve::run(args),
         Command::Send(args) => return send::run(args),
+        Command::Store(args) => return store::run(args),
     };
     match result {
         Ok(()) => status.code(),
