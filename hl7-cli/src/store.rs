@@ -68,7 +68,8 @@ struct FilterArgs {
     /// `ADT^A01`, `ADT^A01^ADT_A01`.
     #[arg(long = "type", value_name = "TYPE")]
     message_type: Option<String>,
-    /// Only records whose ACK meant this.
+    /// Only records whose ACK meant this: `accepted` (AA, CA), `error`
+    /// (AE, CE) or `rejected` (AR, CR).
     #[arg(long, value_parser = parse_status)]
     status: Option<Status>,
     /// Only records received at or after TIME: `2026-12-04T10:00:00Z`,
