@@ -118,3 +118,74 @@ impl Wake for ThreadWaker {
         self.0.unpark();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::store::error::{Kind, store_path};
+
+    fn closed() -> StoreError {
+        StoreError::new(Kind::Closed, &store_path(Path::new("r.sqlite")), None)
+    }
+
+    #[test]
+    fn a_receipt_whose_writer_went_away_resolves_with_an_error() {
+        let (tx, rx) = oneshot::channel::<Outcome>();
+        let receipt = Receipt::pending(rx, closed());
+        let waiter = thread::spawn(move || receipt.wait());
+        drop(tx);
+        let e = waiter.join().unwrap().unwrap_err();
+        assert!(e.is_closed(), "{e:?}");
+        assert_eq!(e.to_string(), "store r.sqlite: the store is closed");
+    }
+
+    #[test]
+    fn a_receipt_answered_from_another_thread_wakes_the_waiter() {
+        let (tx, rx) = oneshot::channel::<Outcome>();
+        let receipt = Receipt::pending(rx, closed());
+        let answer = thread::spawn(move || {
+            thread::sleep(std::time::Duration::from_millis(20));
+            tx.send(Ok(Stored {
+                id: 7,
+                duplicate_of: Some(3),
+            }))
+        });
+        let stored = receipt.wait().unwrap();
+        assert_eq!((stored.id, stored.duplicate_of), (7, Some(3)));
+        assert!(answer.join().unwrap().is_ok());
+    }
+
+    #[test]
+    fn polling_again_after_the_answer_gives_an_error_not_a_hang() {
+        let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut ready = Receipt::ready(
+            Ok(Stored {
+                id: 1,
+                duplicate_of: None,
+            }),
+            closed(),
+        );
+        assert!(matches!(
+            Pin::new(&mut ready).poll(&mut cx),
+            Poll::Ready(Ok(_))
+        ));
+        assert!(matches!(Pin::new(&mut ready).poll(&mut cx), Poll::Ready(Err(e)) if e.is_closed()));
+
+        let (tx, rx) = oneshot::channel::<Outcome>();
+        let mut pending = Receipt::pending(rx, closed());
+        assert!(Pin::new(&mut pending).poll(&mut cx).is_pending());
+        assert_eq!(format!("{pending:?}"), "Receipt { state: \"pending\", .. }");
+        tx.send(Ok(Stored {
+            id: 2,
+            duplicate_of: None,
+        }))
+        .unwrap();
+        assert!(matches!(Pin::new(&mut pending).poll(&mut cx), Poll::Ready(Ok(s)) if s.id == 2));
+        assert!(
+            matches!(Pin::new(&mut pending).poll(&mut cx), Poll::Ready(Err(e)) if e.is_closed())
+        );
+    }
+}
