@@ -716,7 +716,7 @@ struct PSeg {
 struct Plan {
     dts: Vec<PDt>,
     segs: Vec<PSeg>,
-    seg_index: HashMap<String, usize>,
+    seg_index: HashMap<String, usize, std::hash::BuildHasherDefault<Fnv>>,
 }
 
 fn needs_check_when_absent(u: Usage) -> bool {
@@ -781,7 +781,7 @@ impl Plan {
                 when_absent: absent(&d.components),
             })
             .collect();
-        let mut seg_index = HashMap::new();
+        let mut seg_index = HashMap::default();
         let segs = p
             .segments
             .values()
@@ -1053,17 +1053,6 @@ struct At {
     sub: u32,
 }
 
-/// A value while walking a field: its bytes, and the field it is in (to
-/// build its [`Value`] for the few checks that need one).
-#[derive(Clone, Copy)]
-struct Cur<'m> {
-    raw: &'m [u8],
-    field: Value<'m>,
-    /// Which kinds of bytes the whole field has ([`Classes`]): a value
-    /// without them needs no byte-by-byte look.
-    flags: u8,
-}
-
 /// Byte classes of the delimiters of a message, to learn in one pass over a
 /// field which kinds of bytes it holds.
 struct Classes([u8; 256]);
@@ -1093,26 +1082,9 @@ impl Classes {
     }
 }
 
-impl<'m> Cur<'m> {
-    /// The [`Value`] at `at` of `level` (1 repetition, 2 component, 3
-    /// sub-component): the one `raw` was split from.
-    fn value(self, at: At, level: u8) -> Value<'m> {
-        let rep = self.field.repetition(at.rep as usize).unwrap_or(self.field);
-        let v = match level {
-            1 => Some(rep),
-            2 => rep.component(at.comp as usize),
-            _ => rep
-                .component(at.comp as usize)
-                .and_then(|c| c.subcomponent(at.sub as usize)),
-        }
-        .unwrap_or(rep);
-        debug_assert!(std::ptr::eq(v.raw(), self.raw) || self.raw.is_empty());
-        v
-    }
-}
-
 /// The parts of a value between separators, like [`Value::parts`] but on
 /// bytes (a plain loop: parts are short).
+#[derive(Clone)]
 struct Split<'m> {
     rest: Option<&'m [u8]>,
     sep: u8,
@@ -1210,6 +1182,31 @@ fn push_num(s: &mut String, n: u32) {
     }
 }
 
+/// The group path above a structure node (`PATIENT_RESULT[1].ORDER[2].`),
+/// written out only for a finding.
+#[derive(Clone, Copy)]
+enum Trail<'a> {
+    Root,
+    Group {
+        parent: &'a Trail<'a>,
+        name: &'a str,
+        repetition: u32,
+    },
+}
+
+impl fmt::Display for Trail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trail::Root => Ok(()),
+            Trail::Group {
+                parent,
+                name,
+                repetition,
+            } => write!(f, "{parent}{name}[{repetition}]."),
+        }
+    }
+}
+
 /// A node a conformance-statement path is evaluated on.
 #[derive(Clone, Copy)]
 enum Node<'a, 'm> {
@@ -1239,6 +1236,9 @@ struct Run<'v, 'm> {
     /// The message's delimiters.
     d: Delimiters,
     classes: Classes,
+    /// Which kinds of bytes the field has ([`Classes`]): a value without
+    /// them needs no byte-by-byte look.
+    flags: u8,
     /// Occurrence of each segment position among segments of its id.
     occ: Vec<u32>,
     findings: Vec<Finding>,
@@ -1268,6 +1268,7 @@ impl<'v, 'm> Run<'v, 'm> {
             msg,
             d: *msg.delimiters(),
             classes: Classes::new(msg.delimiters()),
+            flags: 0,
             occ,
             findings: Vec::new(),
             suppressed: 0,
@@ -1279,6 +1280,8 @@ impl<'v, 'm> Run<'v, 'm> {
         self.findings.len() >= self.v.options.max_findings
     }
 
+    #[cold]
+    #[inline(never)]
     fn push(
         &mut self,
         code: Code,
@@ -1421,6 +1424,8 @@ impl<'v, 'm> Run<'v, 'm> {
 
     /// Location of a value (or, for a missing one, of where it would be:
     /// `near` is a value or segment slice it belongs to).
+    #[cold]
+    #[inline(never)]
     fn val_loc(&self, at: At, raw: Option<&[u8]>) -> Location {
         let base = self.msg.as_bytes().as_ptr() as usize;
         let seg = self.msg.segment(at.pos);
@@ -1444,6 +1449,26 @@ impl<'v, 'm> Run<'v, 'm> {
             offset: self.msg.offset() + off,
             len,
         }
+    }
+
+    /// The [`Value`] at `at` of `level` (1 repetition, 2 component, 3
+    /// sub-component): the bytes a walk is on, as a value of the message,
+    /// for the few checks that need one.
+    fn value_at(&self, at: At, level: u8) -> Value<'m> {
+        let field = self
+            .msg
+            .segment(at.pos)
+            .and_then(|s| s.field(at.field as usize))
+            .expect("a value is walked only inside a field of a segment");
+        let rep = field.repetition(at.rep as usize).unwrap_or(field);
+        match level {
+            1 => Some(rep),
+            2 => rep.component(at.comp as usize),
+            _ => rep
+                .component(at.comp as usize)
+                .and_then(|c| c.subcomponent(at.sub as usize)),
+        }
+        .unwrap_or(rep)
     }
 
     // ----- header ----------------------------------------------------------
@@ -1521,16 +1546,33 @@ impl<'v, 'm> Run<'v, 'm> {
         if !self.p.conformance_statements.is_empty() {
             self.statements(ContextKind::Message, &def.id, &def.structure, root, 0);
         }
-        self.instance(&def.children, &matched.root, "");
+        self.instance(&def.children, &matched.root, Trail::Root);
     }
 
-    fn instance(&mut self, defs: &'v [StructureNode], inst: &Instance, trail: &str) {
+    fn instance(&mut self, defs: &'v [StructureNode], inst: &Instance, trail: Trail<'_>) {
+        // Occurrences per child, in one pass over the items.
+        let mut small = [0u32; 32];
+        let mut large = Vec::new();
+        let counts: &mut [u32] = if defs.len() <= small.len() {
+            &mut small[..defs.len()]
+        } else {
+            large.resize(defs.len(), 0);
+            &mut large
+        };
+        for item in &inst.items {
+            if let Item::Segment { child, .. } | Item::Group { child, .. } = item
+                && let Some(c) = counts.get_mut(*child)
+            {
+                *c += 1;
+            }
+        }
+        let end = self.msg.segment_count();
         for (j, node) in defs.iter().enumerate() {
             if self.full() {
                 self.suppressed += 1;
                 return;
             }
-            let count = inst.count(j);
+            let count = counts[j];
             let usage = node.usage();
             let card = node.cardinality();
             let (name, is_group) = match node {
@@ -1557,25 +1599,20 @@ impl<'v, 'm> Run<'v, 'm> {
                 }
                 continue;
             }
-            let firsts: Vec<usize> = inst
-                .items
-                .iter()
-                .filter_map(|i| match i {
+            // The first segment of each occurrence.
+            let firsts = || {
+                inst.items.iter().filter_map(move |i| match i {
                     Item::Segment {
                         child, position, ..
                     } if *child == j => Some(*position),
                     Item::Group {
                         child, instance, ..
-                    } if *child == j => Some(
-                        instance
-                            .first_position()
-                            .unwrap_or(self.msg.segment_count()),
-                    ),
+                    } if *child == j => Some(instance.first_position().unwrap_or(end)),
                     _ => None,
                 })
-                .collect();
+            };
             if usage.forbids() {
-                for &pos in &firsts {
+                for pos in firsts() {
                     let mut loc = self.seg_loc(pos);
                     if is_group {
                         loc.path = format!("{trail}{name}");
@@ -1589,7 +1626,7 @@ impl<'v, 'm> Run<'v, 'm> {
             if let Some(max) = card.max
                 && count > max
             {
-                let pos = firsts[max as usize];
+                let pos = firsts().nth(max as usize).unwrap_or(end);
                 let mut loc = self.seg_loc(pos);
                 if is_group {
                     loc.path = format!("{trail}{name}[{}]", max + 1);
@@ -1599,7 +1636,7 @@ impl<'v, 'm> Run<'v, 'm> {
                 });
             }
             if count < card.min {
-                let mut loc = self.seg_loc(firsts[0]);
+                let mut loc = self.seg_loc(firsts().next().unwrap_or(end));
                 loc.path = format!("{trail}{name}");
                 self.push(Code::Cardinality, None, loc, |_| {
                     format!(
@@ -1612,7 +1649,7 @@ impl<'v, 'm> Run<'v, 'm> {
                 StructureNode::Segment(sref) => {
                     let plan = &self.v.plan;
                     let flavor = plan.seg_index.get(&sref.segment).map(|&i| &plan.segs[i]);
-                    for &pos in &firsts {
+                    for pos in firsts() {
                         if let Some(f) = flavor {
                             self.segment(pos, f);
                         } else {
@@ -1635,7 +1672,11 @@ impl<'v, 'm> Run<'v, 'm> {
                         } = item
                             && *child == j
                         {
-                            let t = format!("{trail}{}[{repetition}].", g.name);
+                            let t = Trail::Group {
+                                parent: &trail,
+                                name: &g.name,
+                                repetition: *repetition,
+                            };
                             if !self.p.conformance_statements.is_empty() {
                                 let gid = g.id.clone().unwrap_or_else(|| g.name.clone());
                                 let pos = instance.first_position().unwrap_or(0);
@@ -1647,7 +1688,7 @@ impl<'v, 'm> Run<'v, 'm> {
                                     pos,
                                 );
                             }
-                            self.instance(&g.children, instance, &t);
+                            self.instance(&g.children, instance, t);
                         }
                     }
                 }
@@ -1691,14 +1732,15 @@ impl<'v, 'm> Run<'v, 'm> {
                 return;
             }
             let Some(value) = seg.field(n) else { break };
-            if value.is_empty() {
+            let raw = value.raw();
+            if raw.is_empty() {
                 continue;
             }
             let at = at_field(n);
             let Some(pe) = flavor.fields.get(n - 1) else {
                 if !(is_msh && n <= 2) {
                     let defined = flavor.fields.len();
-                    let loc = self.val_loc(at, Some(value.raw()));
+                    let loc = self.val_loc(at, Some(raw));
                     self.push(Code::Extra, None, loc, |r| {
                         format!(
                             "field {} is not defined by the profile ({} defines {defined} fields)",
@@ -1710,7 +1752,7 @@ impl<'v, 'm> Run<'v, 'm> {
                 continue;
             };
             if is_msh && n <= 2 {
-                self.literal(at, &pe.def, Some(value));
+                self.literal(at, &pe.def, seg.field(n));
                 continue;
             }
             let fdef = &pe.def;
@@ -1720,9 +1762,11 @@ impl<'v, 'm> Run<'v, 'm> {
                     Node::Seg(seg)
                 }),
             };
-            let raw = Some(value.raw());
+            let flags = self.classes.of(raw);
+            let reps = Split::new(raw, self.d.repetition, flags & Classes::REP != 0);
+            let raw = Some(raw);
             if usage.forbids() {
-                if value.repetitions().any(|r| !r.is_empty()) {
+                if reps.clone().any(|r| !r.is_empty()) {
                     let loc = self.val_loc(at, raw);
                     self.push(Code::NotSupported, None, loc, |r| {
                         format!(
@@ -1736,8 +1780,7 @@ impl<'v, 'm> Run<'v, 'm> {
             }
             // One pass over the repetitions: check each, count them.
             let mut count = 0u32;
-            let flags = self.classes.of(value.raw());
-            let reps = Split::new(value.raw(), self.d.repetition, flags & Classes::REP != 0);
+            self.flags = flags;
             for (r, rep) in reps.enumerate() {
                 if rep.is_empty() {
                     continue;
@@ -1747,16 +1790,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     rep: r as u32 + 1,
                     ..at
                 };
-                self.element(
-                    at,
-                    pe,
-                    Cur {
-                        raw: rep,
-                        field: value,
-                        flags,
-                    },
-                    1,
-                );
+                self.element(at, pe, rep, 1);
             }
             if count == 0 {
                 self.absent(at, usage, &fdef.name, "field", raw);
@@ -1904,22 +1938,21 @@ impl<'v, 'm> Run<'v, 'm> {
     /// Checks one present value (a repetition, component or sub-component)
     /// against its element definition; `level` is 1 for a repetition, 2 for
     /// a component, 3 for a sub-component.
-    fn element(&mut self, at: At, pe: &'v PElem, cur: Cur<'m>, level: u8) {
-        if self.full() || cur.raw == b"\"\"" {
+    fn element(&mut self, at: At, pe: &'v PElem, raw: &'m [u8], level: u8) {
+        if self.full() || raw == b"\"\"" {
             return;
         }
         let dt = pe.dt.map(|i| &self.v.plan.dts[i]);
         match dt {
             Some(dt) if !dt.comps.is_empty() && level < 3 => {
-                self.composite(at, pe, dt, cur, level);
+                self.composite(at, pe, dt, raw, level);
             }
-            _ => self.primitive(at, pe, dt.is_some(), cur, level),
+            _ => self.primitive(at, pe, dt.is_some(), raw, level),
         }
     }
 
-    fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, cur: Cur<'m>, level: u8) {
+    fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, raw: &'m [u8], level: u8) {
         let def = &pe.def;
-        let raw = cur.raw;
         // Length of a composite: the encoded repetition.
         if let Some(Bound::Limit(max)) = def.length.max
             && raw.len() > max as usize
@@ -1943,9 +1976,9 @@ impl<'v, 'm> Run<'v, 'm> {
             });
         }
         let (sep, search) = if level == 1 {
-            (self.d.component, cur.flags & Classes::COMP != 0)
+            (self.d.component, self.flags & Classes::COMP != 0)
         } else {
-            (self.d.subcomponent, cur.flags & Classes::SUB != 0)
+            (self.d.subcomponent, self.flags & Classes::SUB != 0)
         };
         let sub = |n: usize| {
             if level == 1 {
@@ -1987,11 +2020,13 @@ impl<'v, 'm> Run<'v, 'm> {
                 });
                 continue;
             };
-            let usage = match cpe.fixed {
-                Some(u) => u,
-                None => self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
-                    Node::Val(cur.value(at, level))
-                }),
+            let usage = if let Some(u) = cpe.fixed {
+                u
+            } else {
+                let value = self.value_at(at, level);
+                self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                    Node::Val(value)
+                })
             };
             if usage.forbids() {
                 let loc = self.val_loc(cat, Some(part));
@@ -2003,7 +2038,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     )
                 });
             } else {
-                self.element(cat, cpe, Cur { raw: part, ..cur }, level + 1);
+                self.element(cat, cpe, part, level + 1);
             }
         }
         for &i in &dt.when_absent {
@@ -2016,11 +2051,13 @@ impl<'v, 'm> Run<'v, 'm> {
                 continue;
             }
             let cpe = &dt.comps[i];
-            let usage = match cpe.fixed {
-                Some(u) => u,
-                None => self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
-                    Node::Val(cur.value(at, level))
-                }),
+            let usage = if let Some(u) = cpe.fixed {
+                u
+            } else {
+                let value = self.value_at(at, level);
+                self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                    Node::Val(value)
+                })
             };
             let what = if level == 1 {
                 "component"
@@ -2038,12 +2075,11 @@ impl<'v, 'm> Run<'v, 'm> {
             } else {
                 At { sub: 1, ..at }
             };
-            let text = (!plain(first, self.d.escape))
-                .then(|| Cur { raw: first, ..cur }.value(cat, level + 1).text());
+            let text = (!plain(first, self.d.escape)).then(|| self.value_at(cat, level + 1).text());
             self.code_in(cat, pe.list_0396, list, first, text.as_deref(), None);
         }
         if !def.bindings.is_empty() {
-            let value = cur.value(at, level);
+            let value = self.value_at(at, level);
             for b in &def.bindings {
                 self.binding(at, b, value, true);
             }
@@ -2053,7 +2089,7 @@ impl<'v, 'm> Run<'v, 'm> {
                 ContextKind::Datatype,
                 &dt.id,
                 &dt.name,
-                Node::Val(cur.value(at, level)),
+                Node::Val(self.value_at(at, level)),
                 at.pos,
             );
         }
@@ -2062,15 +2098,14 @@ impl<'v, 'm> Run<'v, 'm> {
                 ContextKind::Datatype,
                 &dt.id,
                 &dt.name,
-                Node::Val(cur.value(at, level)),
+                Node::Val(self.value_at(at, level)),
                 at.pos,
             );
         }
     }
 
-    fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, cur: Cur<'m>, level: u8) {
+    fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
         let def = &pe.def;
-        let raw = cur.raw;
         let d = self.d;
         // One pass: escapes, non-ASCII bytes, and a separator of the level
         // below followed by more content (a primitive with components).
@@ -2084,12 +2119,12 @@ impl<'v, 'm> Run<'v, 'm> {
             2 => Classes::SUB,
             _ => 0,
         };
-        let (escaped, non_ascii, split) = if cur.flags & (Classes::ESC | Classes::HIGH | below) == 0
-        {
-            (false, false, false)
-        } else {
-            scan(raw, d.escape, sep)
-        };
+        let (escaped, non_ascii, split) =
+            if self.flags & (Classes::ESC | Classes::HIGH | below) == 0 {
+                (false, false, false)
+            } else {
+                scan(raw, d.escape, sep)
+            };
         if split && level < 3 && known && !pe.varies {
             let loc = self.val_loc(at, Some(raw));
             self.push(Code::Extra, None, loc, |r| {
@@ -2105,7 +2140,7 @@ impl<'v, 'm> Run<'v, 'm> {
         // Decode only when a check needs the text: ASCII without escapes
         // reads the same in every character set, and is its own text.
         let text: Option<Cow<'m, str>> = if escaped || non_ascii {
-            let value = cur.value(at, level);
+            let value = self.value_at(at, level);
             match value.try_text() {
                 Ok(t) => Some(t),
                 Err(e) => {
@@ -2193,7 +2228,7 @@ impl<'v, 'm> Run<'v, 'm> {
             self.code_in(at, pe.list_0396, list, raw, text.as_deref(), None);
         }
         if !def.bindings.is_empty() {
-            let value = cur.value(at, level);
+            let value = self.value_at(at, level);
             for b in &def.bindings {
                 self.binding(at, b, value, false);
             }

@@ -42,7 +42,12 @@ struct Entry {
 struct Base {
     version: String,
     defs: Version,
-    built: HashMap<String, Validator>,
+    /// Structure ID → index in `validators`.
+    built: HashMap<String, usize>,
+    validators: Vec<Validator>,
+    /// The last MSH-9 (type, event, structure) and its validator: feeds
+    /// repeat their message types.
+    last: Option<(String, String, String, usize)>,
 }
 
 /// A catalog that cannot be built: a profile or version that does not load.
@@ -113,6 +118,8 @@ impl Catalog {
             version: version.to_owned(),
             defs,
             built: HashMap::new(),
+            validators: Vec::new(),
+            last: None,
         });
         Ok(c)
     }
@@ -202,20 +209,30 @@ impl Catalog {
     ///
     /// A 200 or 201 finding when no profile fits.
     pub fn select(&mut self, msg: &Message<'_>) -> Result<(&Validator, usize), Finding> {
-        if let Some(i) = self.by_msh21(msg).or_else(|| self.by_type(msg)) {
+        if !self.entries.is_empty()
+            && let Some(i) = self.by_msh21(msg).or_else(|| self.by_type(msg))
+        {
             let v = &self.entries[i].validator;
             return Ok((v, v.message_for(msg).unwrap_or(0)));
         }
         let (ty, ev, st) = msh9(msg);
-        let (ty, ev, st) = (ty.into_owned(), ev.into_owned(), st.into_owned());
         if let Some(base) = &mut self.base {
+            if let Some((t, e, s, i)) = &base.last
+                && *t == ty
+                && *e == ev
+                && *s == st
+            {
+                return Ok((&base.validators[*i], 0));
+            }
             let structure = base
                 .defs
                 .structure_for_event(&ty, &ev)
                 .map(|s| s.id.clone())
                 .or_else(|| base.defs.structure(&st).map(|s| s.id.clone()));
             if let Some(structure) = structure {
-                if !base.built.contains_key(&structure) {
+                let i = if let Some(&i) = base.built.get(&structure) {
+                    i
+                } else {
                     let mut p = structure_profile(&base.version, &structure)
                         .map_err(|e| self::finding(msg, Code::InternalError, 1, e))?;
                     // One structure serves every event that uses it.
@@ -224,10 +241,12 @@ impl Catalog {
                     }
                     let label = format!("HL7 v{} {structure}", base.version);
                     let v = Validator::with_options(p, self.options.clone()).with_label(label);
-                    base.built.insert(structure.clone(), v);
-                }
-                let v = &base.built[&structure];
-                return Ok((v, 0));
+                    base.validators.push(v);
+                    base.built.insert(structure, base.validators.len() - 1);
+                    base.validators.len() - 1
+                };
+                base.last = Some((ty.into_owned(), ev.into_owned(), st.into_owned(), i));
+                return Ok((&base.validators[i], 0));
             }
             let known_type = base.defs.events().iter().any(|e| e.message_type == ty);
             return Err(if known_type {
