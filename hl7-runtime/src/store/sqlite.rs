@@ -523,8 +523,11 @@ impl Writer {
     }
 
     /// Stores the batch in one transaction and answers every receipt. When
-    /// the batch fails, each record is tried alone, so one record that
-    /// cannot be stored does not take the others down with it. Returns how
+    /// the batch fails because of one of its records (too big, a constraint),
+    /// each record is tried alone, so that record does not take the others
+    /// down with it; when it fails for a reason that would fail each of them
+    /// (a lock held elsewhere, I/O, a full disk), the whole batch is answered
+    /// with the error at once. Returns how
     /// many records were committed.
     fn commit(&mut self, batch: &mut Vec<Job>) -> usize {
         let started = Instant::now();
@@ -542,7 +545,7 @@ impl Writer {
                     let _ = answer.send(Ok(stored));
                 }
             }
-            Err(e) if batch.len() > 1 => {
+            Err(e) if batch.len() > 1 && record_specific(&e) => {
                 tracing::warn!(
                     store = %self.path.display(),
                     records = batch.len(),
@@ -631,6 +634,19 @@ impl Checkpointer {
         if self.thread.join().is_err() {
             tracing::error!("store checkpoint thread panicked");
         }
+    }
+}
+
+/// Whether a failed batch may have failed because of one record, so that
+/// the others could still be stored one by one.
+fn record_specific(e: &rusqlite::Error) -> bool {
+    match e.sqlite_error_code() {
+        Some(code) => matches!(
+            code,
+            ErrorCode::TooBig | ErrorCode::ConstraintViolation | ErrorCode::TypeMismatch
+        ),
+        // Not from SQLite: a value that could not be converted.
+        None => true,
     }
 }
 
@@ -1217,6 +1233,21 @@ mod tests {
             assert!(e.to_string().contains("s.sqlite"), "{e}");
             assert!(e.to_string().contains("not stored"), "{e}");
         }
+        // A lock held elsewhere fails the whole batch at once, not each of
+        // its records after its own wait: 30 records take a few busy
+        // timeouts (one per batch), far from 30.
+        let started = Instant::now();
+        let receipts: Vec<_> = (10..40)
+            .map(|i| store.submit(record(&format!("W{i}"), "ADT^A01", Status::Accepted)))
+            .collect();
+        for r in receipts {
+            assert!(r.wait().unwrap_err().is_write());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
         blocker.execute_batch("ROLLBACK").unwrap();
         let after = store
             .submit(record("W4", "ADT^A01", Status::Accepted))
@@ -1224,6 +1255,43 @@ mod tests {
             .unwrap();
         assert_eq!(after.id, 2);
         assert_eq!(ids(&store.list(&Filter::new()).unwrap()), [1, 2]);
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_stored_fails_alone() {
+        let dir = TempDir::new();
+        let path = dir.file("s.sqlite");
+        let store = SqliteStore::open(&path, Options::default()).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.control_id = 'BAD'
+                 BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END;",
+            )
+            .unwrap();
+        // Hold the write lock while submitting, so the records queue up and
+        // share batches with the bad one.
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let receipts: Vec<_> = ["OK1", "BAD", "OK2", "OK3"]
+            .iter()
+            .map(|id| store.submit(record(id, "ADT^A01", Status::Accepted)))
+            .collect();
+        thread::sleep(Duration::from_millis(100));
+        other.execute_batch("COMMIT").unwrap();
+        let outcomes: Vec<_> = receipts.into_iter().map(Receipt::wait).collect();
+        let e = outcomes[1].as_ref().unwrap_err();
+        assert!(e.is_write(), "{e:?}");
+        assert!(e.to_string().contains("refused by a trigger"), "{e}");
+        for i in [0, 2, 3] {
+            assert!(outcomes[i].is_ok(), "{i}: {:?}", outcomes[i]);
+        }
+        let stored: Vec<String> = store
+            .list(&Filter::new())
+            .unwrap()
+            .into_iter()
+            .map(|s| s.control_id)
+            .collect();
+        assert_eq!(stored, ["OK1", "OK2", "OK3"]);
     }
 
     #[test]
