@@ -65,11 +65,7 @@ impl<'a> Container<'a> {
                 &input.ident,
                 format!(
                     "`#[derive({})]` needs a struct with named fields",
-                    if kind == Kind::Segment {
-                        "Segment"
-                    } else {
-                        "Composite"
-                    }
+                    kind.derive()
                 ),
             );
             return None;

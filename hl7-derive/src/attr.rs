@@ -8,7 +8,8 @@ use syn::{Expr, ExprLit, Lit, LitStr, Token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    COMPONENT, CRATE, DATATYPE, FIELD, HL7, ID, LEN, MAX, MIN, Symbol, TABLE, UNMODELED, USAGE,
+    COMPONENT, CRATE, DATATYPE, EVENT, FIELD, HL7, ID, LEN, MAX, MIN, Symbol, TABLE, UNMODELED,
+    USAGE, VERSION,
 };
 
 /// Which derive is reading the attributes.
@@ -16,6 +17,8 @@ use crate::symbol::{
 pub(crate) enum Kind {
     Segment,
     Composite,
+    Group,
+    Message,
 }
 
 impl Kind {
@@ -23,6 +26,33 @@ impl Kind {
         match self {
             Kind::Segment => "segment",
             Kind::Composite => "composite",
+            Kind::Group => "group",
+            Kind::Message => "message",
+        }
+    }
+
+    /// The derive's name.
+    pub(crate) fn derive(self) -> &'static str {
+        match self {
+            Kind::Segment => "Segment",
+            Kind::Composite => "Composite",
+            Kind::Group => "Group",
+            Kind::Message => "Message",
+        }
+    }
+
+    /// Groups and messages hold segments and groups, in declaration order.
+    pub(crate) fn has_members(self) -> bool {
+        matches!(self, Kind::Group | Kind::Message)
+    }
+
+    /// An example id, for messages.
+    fn example_id(self) -> &'static str {
+        match self {
+            Kind::Segment => "PID",
+            Kind::Composite => "XPN",
+            Kind::Group => "PATIENT",
+            Kind::Message => "ADT_A01",
         }
     }
 }
@@ -70,6 +100,10 @@ pub(crate) struct Container {
     /// `id` was written (maybe invalid, already reported).
     pub(crate) id_written: bool,
     pub(crate) crate_path: Option<syn::Path>,
+    /// `event = "ADT^A01"` (messages; may repeat).
+    pub(crate) events: Vec<LitStr>,
+    /// `version = "2.5.1"` (messages).
+    pub(crate) version: Option<LitStr>,
 }
 
 /// Usage codes a field may declare.
@@ -197,14 +231,38 @@ impl Container {
     pub(crate) fn from_ast(cx: &Ctxt, input: &syn::DeriveInput, kind: Kind) -> Self {
         let mut id = Attr::none(cx, ID);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut version = Attr::none(cx, VERSION);
+        let mut events = Vec::new();
         let mut id_written = false;
         each_meta(cx, &input.attrs, |meta| {
             if meta.path == ID {
                 id_written = true;
                 let expr = parse_expr(meta)?;
-                let example = if kind == Kind::Segment { "PID" } else { "XPN" };
-                if let Some(s) = as_str(cx, &expr, ID, example) {
+                if let Some(s) = as_str(cx, &expr, ID, kind.example_id()) {
                     id.set(&meta.path, s);
+                }
+            } else if kind == Kind::Message && meta.path == EVENT {
+                let expr = parse_expr(meta)?;
+                if let Some(s) = as_str(cx, &expr, EVENT, "ADT^A01") {
+                    let v = s.value();
+                    let ok = v.split_once('^').is_some_and(|(t, e)| {
+                        !t.is_empty()
+                            && !e.is_empty()
+                            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'^')
+                    });
+                    if ok {
+                        events.push(s);
+                    } else {
+                        cx.error_spanned_by(
+                            &s,
+                            "an event is a message type and trigger, such as \"ADT^A01\"",
+                        );
+                    }
+                }
+            } else if kind == Kind::Message && meta.path == VERSION {
+                let expr = parse_expr(meta)?;
+                if let Some(s) = as_str(cx, &expr, VERSION, "2.5.1") {
+                    version.set(&meta.path, s);
                 }
             } else if meta.path == CRATE {
                 let expr = parse_expr(meta)?;
@@ -217,10 +275,15 @@ impl Container {
             } else {
                 let name = meta.path.to_token_stream().to_string().replace(' ', "");
                 skip_value(meta)?;
+                let expected = if kind == Kind::Message {
+                    "`id`, `event`, `version` or `crate`"
+                } else {
+                    "`id` or `crate`"
+                };
                 cx.error_spanned_by(
                     &meta.path,
                     format!(
-                        "unknown hl7 {} attribute `{name}`; expected `id` or `crate`",
+                        "unknown hl7 {} attribute `{name}`; expected {expected}",
                         kind.noun()
                     ),
                 );
@@ -231,6 +294,8 @@ impl Container {
             id: id.get(),
             id_written,
             crate_path: crate_path.get(),
+            events,
+            version: version.get(),
         }
     }
 }
@@ -240,7 +305,11 @@ impl Field {
         let position_key = match kind {
             Kind::Segment => FIELD,
             Kind::Composite => COMPONENT,
+            // Members take their place from declaration order; `field`
+            // and `component` are reported as unknown below.
+            Kind::Group | Kind::Message => Symbol("\0"),
         };
+        let members = kind.has_members();
         let mut position = Attr::none(cx, position_key);
         let mut datatype = Attr::none(cx, DATATYPE);
         let mut usage = Attr::none(cx, USAGE);
@@ -253,7 +322,7 @@ impl Field {
         let mut position_written = false;
         each_meta(cx, &field.attrs, |meta| {
             let path = &meta.path;
-            if *path == FIELD || *path == COMPONENT {
+            if !members && (*path == FIELD || *path == COMPONENT) {
                 position_written = true;
             }
             if *path != UNMODELED && first_key.is_none() {
@@ -272,7 +341,7 @@ impl Field {
                         position.set(path, value);
                     }
                 }
-            } else if *path == DATATYPE {
+            } else if !members && *path == DATATYPE {
                 let expr = parse_expr(meta)?;
                 match as_ident(&expr) {
                     Some(ident) => datatype.set(path, ident.clone()),
@@ -348,12 +417,12 @@ impl Field {
                         }
                     }
                 }
-            } else if *path == LEN {
+            } else if !members && *path == LEN {
                 let expr = parse_expr(meta)?;
                 if let Some(n) = as_int(cx, &expr, LEN, "250") {
                     len.set(path, n);
                 }
-            } else if *path == TABLE {
+            } else if !members && *path == TABLE {
                 let expr = parse_expr(meta)?;
                 if let Some(s) = as_str(cx, &expr, TABLE, "0200") {
                     table.set(path, s);
@@ -370,9 +439,13 @@ impl Field {
                 let hint = match kind {
                     Kind::Segment if name == "component" => "; segments use `field = n`",
                     Kind::Composite if name == "field" => "; composites use `component = n`",
+                    Kind::Group | Kind::Message => {
+                        "; members take `usage`, `min`, `max` or `unmodeled`, and their place from the order they are declared in"
+                    }
                     _ => "",
                 };
-                cx.error_spanned_by(path, format!("unknown hl7 field attribute `{name}`{hint}"));
+                let site = if members { "member" } else { "field" };
+                cx.error_spanned_by(path, format!("unknown hl7 {site} attribute `{name}`{hint}"));
             }
             Ok(())
         });

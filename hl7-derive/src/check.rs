@@ -8,7 +8,9 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>, kind: Kind) {
     check_container(cx, cont, kind);
-    check_positions(cx, cont, kind);
+    if !kind.has_members() {
+        check_positions(cx, cont, kind);
+    }
     check_unmodeled(cx, cont, kind);
     for field in &cont.fields {
         if field.attrs.unmodeled.is_none() {
@@ -64,13 +66,44 @@ fn check_container(cx: &Ctxt, cont: &Container<'_>, kind: Kind) {
                 cx.error_spanned_by(id, "a data type is letters and digits, such as \"XPN\"");
             }
         }
+        (None, Kind::Group) => {
+            cx.error_spanned_by(
+                cont.ident,
+                "a group needs its name: `#[hl7(id = \"PATIENT\")]`",
+            );
+        }
+        (None, Kind::Message) => cx.error_spanned_by(
+            cont.ident,
+            "a message needs its structure: `#[hl7(id = \"ADT_A01\")]`",
+        ),
+        (Some(id), Kind::Group | Kind::Message) => {
+            let v = id.value();
+            if v.is_empty()
+                || !v
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
+                cx.error_spanned_by(
+                    id,
+                    format!(
+                        "a {} name is upper-case letters, digits and `_`, such as \"{}\"",
+                        kind.noun(),
+                        if kind == Kind::Group {
+                            "PATIENT_RESULT"
+                        } else {
+                            "ORU_R01"
+                        }
+                    ),
+                );
+            }
+        }
     }
 }
 
 fn check_positions(cx: &Ctxt, cont: &Container<'_>, kind: Kind) {
     let key = match kind {
         Kind::Segment => "field",
-        Kind::Composite => "component",
+        _ => "component",
     };
     let mut seen: BTreeMap<usize, &syn::Ident> = BTreeMap::new();
     for field in &cont.fields {
@@ -120,10 +153,15 @@ fn check_unmodeled(cx: &Ctxt, cont: &Container<'_>, kind: Kind) {
         }
     }
     if !found && cont.lifetime.is_some() {
+        let ty = if kind.has_members() {
+            "ExtraSegments"
+        } else {
+            "Unmodeled"
+        };
         cx.error_spanned_by(
             cont.ident,
             format!(
-                "a typed {} needs a field `#[hl7(unmodeled)] rest: hl7_runtime::typed::Unmodeled<'a>` to keep the content it does not model",
+                "a typed {} needs a field `#[hl7(unmodeled)] rest: hl7_runtime::typed::{ty}<'a>` to keep the content it does not model",
                 kind.noun()
             ),
         );

@@ -1,4 +1,4 @@
-//! Derive macros for typed HL7 v2 segments and composites.
+//! Derive macros for typed HL7 v2 segments, composites, groups and messages.
 //!
 //! Use them through `hl7_runtime` (feature `derive`, on by default), which
 //! re-exports them next to the traits they implement:
@@ -45,6 +45,36 @@
 //! * `unmodeled`: marks the one `Unmodeled<'a>` field that keeps the
 //!   content the struct does not model. Required, exactly once.
 //!
+//! # Groups and messages
+//!
+//! `#[derive(Group)]` and `#[derive(Message)]` take structs whose fields
+//! are typed segments and groups, declared in structure order:
+//!
+//! ```ignore
+//! #[derive(hl7_runtime::Message)]
+//! #[hl7(id = "ADT_A01", event = "ADT^A01", event = "ADT^A04", version = "2.5.1")]
+//! struct AdtA01<'a> {
+//!     msh: Msh<'a>,
+//!     evn: Evn<'a>,
+//!     pid: Pid<'a>,
+//!     nk1: Vec<Nk1<'a>>,
+//!     insurance: Vec<AdtA01Insurance<'a>>,   // a #[derive(Group)] struct
+//!     #[hl7(unmodeled)]
+//!     rest: hl7_runtime::typed::ExtraSegments<'a>,
+//! }
+//! ```
+//!
+//! On the struct: `id` (the group name, or the message structure such as
+//! `"ADT_A01"`; required), `crate`, and for messages `event = "ADT^A01"`
+//! (once per event carried) and `version = "2.5.1"`.
+//!
+//! On a member: `usage`, `min` and `max` as for fields (defaults from the
+//! Rust shape: `T` is required and single, `Option<T>` optional, `Vec<T>`
+//! repeats without limit). A member's place in the structure is the order
+//! it is declared in. The one `#[hl7(unmodeled)]` field is an
+//! `ExtraSegments<'a>`: segments the structure does not expect, kept where
+//! they stood.
+//!
 //! Every mistake in a struct is reported in one build, on the offending
 //! tokens.
 
@@ -64,6 +94,22 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_segment(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::segment(&input).into()
+}
+
+/// Implements `hl7_runtime::typed::Group` and `Member`; see the crate docs
+/// for the `#[hl7(...)]` attributes.
+#[proc_macro_derive(Group, attributes(hl7))]
+pub fn derive_group(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::group(&input).into()
+}
+
+/// Implements `hl7_runtime::typed::Message`; see the crate docs for the
+/// `#[hl7(...)]` attributes.
+#[proc_macro_derive(Message, attributes(hl7))]
+pub fn derive_message(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::message(&input).into()
 }
 
 /// Implements `hl7_runtime::typed::Composite` and `DataType`; see the crate

@@ -19,6 +19,8 @@ pub(crate) const MAX: Symbol = Symbol("max");
 pub(crate) const LEN: Symbol = Symbol("len");
 pub(crate) const TABLE: Symbol = Symbol("table");
 pub(crate) const UNMODELED: Symbol = Symbol("unmodeled");
+pub(crate) const EVENT: Symbol = Symbol("event");
+pub(crate) const VERSION: Symbol = Symbol("version");
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {

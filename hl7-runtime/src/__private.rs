@@ -4,11 +4,14 @@
 use std::borrow::Cow;
 
 use crate::er7::{self, Delimiters, Level, Parts, Value};
+pub use crate::structure::{Instance, Item, Structure, match_segments};
 use crate::typed::unmodeled::Piece;
 pub use crate::typed::{
-    Composite, CompositeMeta, DataType, FieldMeta, Location, Segment, SegmentMeta, Shape,
+    Composite, CompositeMeta, DataType, ExtraSegments, FieldMeta, Group, GroupMeta, Leftover,
+    Location, Member, MemberMeta, Message, MessageMeta, NodeMeta, Segment, SegmentMeta, Shape,
     TypedParseError, Unmodeled, UnmodeledItem, Usage,
 };
+pub use ::std::sync::OnceLock;
 
 pub use ::core::option::Option::{self, None, Some};
 pub use ::core::result::Result::{self, Ok};
@@ -313,4 +316,189 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
+}
+
+// ---- Groups and messages -------------------------------------------------
+
+/// Reads a segment member from its matched item.
+pub fn segment_from_item<'a, T: Segment<'a>>(
+    message: &'a er7::Message<'_>,
+    item: &Item,
+) -> Result<T, TypedParseError> {
+    match item {
+        Item::Segment { position, .. } | Item::Unexpected { position } => {
+            match message.segment(*position) {
+                Some(seg) => T::from_er7(&seg),
+                None => Err(TypedParseError::missing(T::META.id, "message", *position)),
+            }
+        }
+        Item::Group { instance, .. } => Err(TypedParseError::missing(
+            T::META.id,
+            "group",
+            instance.first_position().unwrap_or(0),
+        )),
+    }
+}
+
+/// Reads a group member from its matched item.
+pub fn group_from_item<'a, T: Group<'a>>(
+    message: &'a er7::Message<'_>,
+    item: &Item,
+) -> Result<T, TypedParseError> {
+    match item {
+        Item::Group { instance, .. } => T::from_instance(message, instance),
+        Item::Segment { position, .. } | Item::Unexpected { position } => {
+            Err(TypedParseError::missing(T::META.name, "message", *position))
+        }
+    }
+}
+
+/// Writes a segment member, followed by a CR.
+pub fn write_segment_member<'a, T: Segment<'a>>(seg: &T, out: &mut Vec<u8>, delims: &Delimiters) {
+    seg.write_er7(out, delims);
+    out.push(b'\r');
+}
+
+/// Reports what a segment member does not model.
+pub fn report_segment_member<'r, 'a: 'r, T: Segment<'a>>(seg: &'r T, out: &mut Vec<Leftover<'r>>) {
+    out.extend(seg.unmodeled().into_iter().map(Leftover::Content));
+}
+
+/// The structure of a message type, built once.
+pub fn structure_of(
+    cell: &'static OnceLock<Structure>,
+    meta: &'static MessageMeta,
+) -> &'static Structure {
+    cell.get_or_init(|| meta.structure())
+}
+
+/// Reading the members of one group or message instance.
+pub struct Reader<'a, 'm> {
+    message: &'a er7::Message<'m>,
+    /// Occurrences kept per member, for anchors.
+    kept: Vec<u32>,
+    last: Option<(usize, u32)>,
+    /// What the struct does not model.
+    pub extra: ExtraSegments<'a>,
+    first: usize,
+}
+
+impl<'a, 'm> Reader<'a, 'm> {
+    /// Starts reading `instance`, whose struct has `members` members.
+    pub fn new(message: &'a er7::Message<'m>, instance: &Instance, members: usize) -> Self {
+        Reader {
+            message,
+            kept: vec![0; members],
+            last: None,
+            extra: ExtraSegments::new(),
+            first: instance.first_position().unwrap_or(0),
+        }
+    }
+
+    /// The message being read.
+    pub fn message(&self) -> &'a er7::Message<'m> {
+        self.message
+    }
+
+    /// Keeps every segment of `item` as unmodeled, at the current place.
+    pub fn keep(&mut self, item: &Item) {
+        let positions = match item {
+            Item::Segment { position, .. } | Item::Unexpected { position } => vec![*position],
+            Item::Group { instance, .. } => instance.positions(),
+        };
+        for p in positions {
+            if let Some(seg) = self.message.segment(p) {
+                self.extra.push(self.last, p, Cow::Borrowed(seg.raw()));
+            }
+        }
+    }
+
+    /// Takes an occurrence of member `child` held as `T` or `Option<T>`:
+    /// the first is read, later ones are kept as unmodeled.
+    pub fn take_one<T>(
+        &mut self,
+        slot: &mut Option<T>,
+        child: usize,
+        item: &Item,
+        read: impl FnOnce(&'a er7::Message<'m>, &Item) -> Result<T, TypedParseError>,
+    ) -> Result<(), TypedParseError> {
+        if slot.is_some() {
+            self.keep(item);
+            return Ok(());
+        }
+        *slot = Some(read(self.message, item)?);
+        self.kept[child] = 1;
+        self.last = Some((child, 1));
+        Ok(())
+    }
+
+    /// Takes an occurrence of member `child` held as `Vec<T>`.
+    pub fn take_many<T>(
+        &mut self,
+        slot: &mut Vec<T>,
+        child: usize,
+        item: &Item,
+        read: impl FnOnce(&'a er7::Message<'m>, &Item) -> Result<T, TypedParseError>,
+    ) -> Result<(), TypedParseError> {
+        slot.push(read(self.message, item)?);
+        self.kept[child] += 1;
+        self.last = Some((child, self.kept[child]));
+        Ok(())
+    }
+
+    /// A required member's value, or the error naming it.
+    pub fn required<T>(
+        &self,
+        slot: Option<T>,
+        name: &'static str,
+        within: &'static str,
+    ) -> Result<T, TypedParseError> {
+        slot.ok_or_else(|| TypedParseError::missing(name, within, self.first))
+    }
+}
+
+/// Writes a member held as `T`, then the segments kept after it.
+pub fn write_one<T>(
+    value: Option<&T>,
+    child: usize,
+    extra: &ExtraSegments<'_>,
+    out: &mut Vec<u8>,
+    write: impl Fn(&T, &mut Vec<u8>),
+) {
+    let mut n = 0;
+    if let Some(v) = value {
+        write(v, out);
+        n = 1;
+        extra.write_at(Some((child, 1)), out);
+    }
+    extra.write_rest_of(child, n, out);
+}
+
+/// Writes a member held as `Vec<T>`, each occurrence followed by the
+/// segments kept after it.
+pub fn write_many<T>(
+    values: &[T],
+    child: usize,
+    extra: &ExtraSegments<'_>,
+    out: &mut Vec<u8>,
+    write: impl Fn(&T, &mut Vec<u8>),
+) {
+    for (i, v) in values.iter().enumerate() {
+        write(v, out);
+        extra.write_at(Some((child, i as u32 + 1)), out);
+    }
+    extra.write_rest_of(child, values.len() as u32, out);
+}
+
+/// Writes the segments kept before any member.
+pub fn write_leading(extra: &ExtraSegments<'_>, out: &mut Vec<u8>) {
+    extra.write_at(None, out);
+}
+
+/// Reports the kept segments.
+pub fn report_extra_segments<'r>(extra: &'r ExtraSegments<'_>, out: &mut Vec<Leftover<'r>>) {
+    out.extend(extra.iter().map(|e| Leftover::Segment {
+        position: e.position,
+        raw: &e.raw,
+    }));
 }

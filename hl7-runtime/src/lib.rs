@@ -24,7 +24,9 @@
 //!   editing, writing);
 //! * [`types`]: the primitive HL7 data types over their wire text, with typed
 //!   access (NM as an exact decimal, DT/TM/DTM with precision and offset);
-//! * [`typed`]: the traits behind `#[derive(Segment, Composite)]`;
+//! * [`typed`]: the traits behind `#[derive(Segment, Composite, Group, Message)]`;
+//! * [`stock`]: typed ADT, ORM and ORU messages of each HL7 version
+//!   (features `v2_3` ... `v2_8`; `v2_5_1` by default);
 //! * [`structure`]: assigning a message's segments to the groups of a
 //!   message structure;
 //! * `validate` (feature `validate`): checking messages against profiles;
@@ -34,11 +36,17 @@
 //! * `mllp` (feature `mllp`): MLLP framing, ACKs, the validating listener,
 //!   the sender and TLS.
 
+// Generated code (the stock types) names this crate by its absolute path,
+// as a user's does.
+extern crate self as hl7_runtime;
+
 pub mod er7;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(feature = "mllp")]
 pub mod mllp;
+#[cfg(feature = "derive")]
+pub mod stock;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod structure;
@@ -53,4 +61,34 @@ pub mod xml;
 pub mod __private;
 
 #[cfg(feature = "derive")]
-pub use hl7_derive::{Composite, Segment};
+pub use hl7_derive::{Composite, Group, Message, Segment};
+
+/// Includes the code `hl7-codegen` wrote for a profile into a module.
+///
+/// `include_profile!(pub mod site)` includes `$OUT_DIR/site.rs`;
+/// `include_profile!(pub mod site, "other.rs")` names the file. Lints that
+/// do not fit generated code are allowed inside the module only.
+///
+/// ```ignore
+/// hl7_runtime::include_profile!(pub mod acme_adt);
+/// ```
+#[macro_export]
+macro_rules! include_profile {
+    ($vis:vis mod $name:ident) => {
+        $crate::include_profile!($vis mod $name, concat!(stringify!($name), ".rs"));
+    };
+    ($vis:vis mod $name:ident, $file:expr) => {
+        #[allow(
+            // Profile text is not Markdown.
+            clippy::doc_markdown,
+            // Struct names repeat the structure (AdtA01 in module adt).
+            clippy::module_name_repetitions,
+            // HL7 names are long and many.
+            clippy::struct_field_names,
+            missing_docs,
+        )]
+        $vis mod $name {
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+    };
+}

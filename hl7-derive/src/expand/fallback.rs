@@ -43,6 +43,76 @@ pub(super) fn expand(input: &syn::DeriveInput, kind: Kind, krate: &TokenStream) 
                     ::core::unreachable!()
                 }
             }
+            #[automatically_derived]
+            impl #impl_generics #krate::typed::Member<#lt> for #ident #ty_generics #where_clause {
+                const NODE: #krate::typed::NodeMeta = #krate::typed::NodeMeta::Segment(&#krate::typed::SegmentMeta { id: "", fields: &[] });
+                fn from_item(
+                    _: &#lt #krate::er7::Message<'_>,
+                    _: &#p::Item,
+                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    ::core::unreachable!()
+                }
+                fn write_member(&self, _: &mut #p::Vec<u8>, _: &#krate::er7::Delimiters) {
+                    ::core::unreachable!()
+                }
+                fn report_member<'__r>(&'__r self, _: &mut #p::Vec<#krate::typed::Leftover<'__r>>) {
+                    ::core::unreachable!()
+                }
+            }
+        },
+        Kind::Group => quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::typed::Group<#lt> for #ident #ty_generics #where_clause {
+                const META: &'static #krate::typed::GroupMeta =
+                    &#krate::typed::GroupMeta { name: "", members: &[] };
+                fn from_instance(
+                    _: &#lt #krate::er7::Message<'_>,
+                    _: &#p::Instance,
+                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    ::core::unreachable!()
+                }
+            }
+            #[automatically_derived]
+            impl #impl_generics #krate::typed::Member<#lt> for #ident #ty_generics #where_clause {
+                const NODE: #krate::typed::NodeMeta = #krate::typed::NodeMeta::Group(&#krate::typed::GroupMeta { name: "", members: &[] });
+                fn from_item(
+                    _: &#lt #krate::er7::Message<'_>,
+                    _: &#p::Item,
+                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    ::core::unreachable!()
+                }
+                fn write_member(&self, _: &mut #p::Vec<u8>, _: &#krate::er7::Delimiters) {
+                    ::core::unreachable!()
+                }
+                fn report_member<'__r>(&'__r self, _: &mut #p::Vec<#krate::typed::Leftover<'__r>>) {
+                    ::core::unreachable!()
+                }
+            }
+        },
+        Kind::Message => quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::typed::Message<#lt> for #ident #ty_generics #where_clause {
+                const META: &'static #krate::typed::MessageMeta = &#krate::typed::MessageMeta {
+                    structure: "",
+                    events: &[],
+                    version: ::core::option::Option::None,
+                    members: &[],
+                };
+                fn from_message(
+                    _: &#lt #krate::er7::Message<'_>,
+                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    ::core::unreachable!()
+                }
+                fn write_er7(&self, _: &mut #p::Vec<u8>, _: &#krate::er7::Delimiters) {
+                    ::core::unreachable!()
+                }
+                fn report_unmodeled<'__r>(
+                    &'__r self,
+                    _: &mut #p::Vec<#krate::typed::Leftover<'__r>>,
+                ) {
+                    ::core::unreachable!()
+                }
+            }
         },
         Kind::Composite => quote! {
             #[automatically_derived]

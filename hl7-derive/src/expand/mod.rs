@@ -2,6 +2,7 @@
 
 mod composite;
 mod fallback;
+mod members;
 mod segment;
 
 use proc_macro2::TokenStream;
@@ -26,6 +27,22 @@ pub(crate) fn composite(input: &syn::DeriveInput) -> TokenStream {
     match read(input, Kind::Composite) {
         Ok(cont) => wrap(&composite::expand(&cont)),
         Err(err) => with_fallback(input, Kind::Composite, &err),
+    }
+}
+
+/// `#[derive(Group)]`: the impls, or the errors and stub impls.
+pub(crate) fn group(input: &syn::DeriveInput) -> TokenStream {
+    match read(input, Kind::Group) {
+        Ok(cont) => wrap(&members::expand(&cont, Kind::Group)),
+        Err(err) => with_fallback(input, Kind::Group, &err),
+    }
+}
+
+/// `#[derive(Message)]`: the impl, or the errors and a stub impl.
+pub(crate) fn message(input: &syn::DeriveInput) -> TokenStream {
+    match read(input, Kind::Message) {
+        Ok(cont) => wrap(&members::expand(&cont, Kind::Message)),
+        Err(err) => with_fallback(input, Kind::Message, &err),
     }
 }
 
@@ -90,7 +107,7 @@ pub(crate) fn unmodeled_ident<'c>(cont: &'c Container<'_>) -> &'c syn::Ident {
 }
 
 /// The effective usage, min and max of a field.
-fn cardinality(field: &Field<'_>) -> (Usage, u32, Option<u32>) {
+pub(crate) fn cardinality(field: &Field<'_>) -> (Usage, u32, Option<u32>) {
     let a = &field.attrs;
     let min_declared = a.min.as_ref().map(|m| m.value);
     let usage = a.usage.as_ref().map_or(
@@ -143,7 +160,7 @@ pub(crate) fn field_meta(
             let code = declared.to_string();
             let what = match kind {
                 Kind::Segment => "field",
-                Kind::Composite => "component",
+                _ => "component",
             };
             let msg = format!(
                 "{what} {position} (`{name}`) declares `datatype = {code}`, but its Rust type has another HL7 data type"
@@ -175,7 +192,7 @@ pub(crate) fn field_meta(
 }
 
 /// `Some(x)` or `None`, by absolute path.
-fn option(value: Option<TokenStream>) -> TokenStream {
+pub(crate) fn option(value: Option<TokenStream>) -> TokenStream {
     value.map_or_else(
         || quote!(::core::option::Option::None),
         |v| quote!(::core::option::Option::Some(#v)),

@@ -128,6 +128,27 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
+        impl<#lt> #krate::typed::Member<#lt> for #ident<#lt> {
+            const NODE: #krate::typed::NodeMeta =
+                #krate::typed::NodeMeta::Segment(<Self as #krate::typed::Segment<#lt>>::META);
+
+            fn from_item(
+                __message: &#lt #krate::er7::Message<'_>,
+                __item: &#p::Item,
+            ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                #p::segment_from_item::<Self>(__message, __item)
+            }
+
+            fn write_member(&self, __out: &mut #p::Vec<u8>, __delims: &#krate::er7::Delimiters) {
+                #p::write_segment_member(self, __out, __delims);
+            }
+
+            fn report_member<'__r>(&'__r self, __out: &mut #p::Vec<#krate::typed::Leftover<'__r>>) {
+                #p::report_segment_member(self, __out);
+            }
+        }
+
         const _: &#krate::typed::SegmentMeta =
             <#static_self as #krate::typed::Segment<'static>>::META;
     }

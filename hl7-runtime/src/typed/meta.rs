@@ -112,3 +112,82 @@ impl CompositeMeta {
         self.components.iter().find(|f| f.position == position)
     }
 }
+
+/// What a member of a group or message is: a segment or a nested group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeMeta {
+    /// A typed segment.
+    Segment(&'static SegmentMeta),
+    /// A typed group.
+    Group(&'static GroupMeta),
+}
+
+impl NodeMeta {
+    /// The segment id or group name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeMeta::Segment(s) => s.id,
+            NodeMeta::Group(g) => g.name,
+        }
+    }
+}
+
+/// One member of a group or message: a segment or group, with its
+/// cardinality, in structure order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MemberMeta {
+    /// The Rust field name (`patient_result`).
+    pub name: &'static str,
+    /// The segment or group.
+    pub node: NodeMeta,
+    /// The usage code.
+    pub usage: Usage,
+    /// Minimum occurrences.
+    pub min: u32,
+    /// Maximum occurrences; `None` for unbounded.
+    pub max: Option<u32>,
+    /// How the struct holds it.
+    pub shape: Shape,
+}
+
+/// What a typed group declares: its name and members, in structure order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GroupMeta {
+    /// The group name (`ORDER_OBSERVATION`).
+    pub name: &'static str,
+    /// The members, in structure order.
+    pub members: &'static [MemberMeta],
+}
+
+/// What a typed message declares: its structure, the message types it
+/// reads, and its members in structure order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MessageMeta {
+    /// The message structure (`ORU_R01`).
+    pub structure: &'static str,
+    /// The message types and events it carries (`ADT^A01`, `ADT^A04`).
+    pub events: &'static [&'static str],
+    /// The HL7 version it was made from, when known (`2.5.1`).
+    pub version: Option<&'static str>,
+    /// The members, in structure order.
+    pub members: &'static [MemberMeta],
+}
+
+impl MessageMeta {
+    /// The runtime [`Structure`](crate::structure::Structure) description
+    /// of this message, for the matcher and the validator.
+    pub fn structure(&self) -> crate::structure::Structure {
+        crate::structure::Structure::new(self.structure, nodes(self.members))
+    }
+}
+
+fn nodes(members: &[MemberMeta]) -> Vec<crate::structure::Node> {
+    use crate::structure::Node;
+    members
+        .iter()
+        .map(|m| match m.node {
+            NodeMeta::Segment(s) => Node::segment(s.id, m.min, m.max),
+            NodeMeta::Group(g) => Node::group(g.name, m.min, m.max, nodes(g.members)),
+        })
+        .collect()
+}

@@ -61,11 +61,17 @@
 use std::fmt;
 
 use crate::er7::{self, Delimiters, Level, Value};
+use crate::structure::{Instance, Item};
 
+mod extra;
 mod meta;
 pub(crate) mod unmodeled;
 
-pub use meta::{CompositeMeta, FieldMeta, SegmentMeta, Shape, Usage};
+pub use extra::{ExtraSegment, ExtraSegments};
+pub use meta::{
+    CompositeMeta, FieldMeta, GroupMeta, MemberMeta, MessageMeta, NodeMeta, SegmentMeta, Shape,
+    Usage,
+};
 pub use unmodeled::{Location, Unmodeled, UnmodeledItem, UnmodeledKind};
 
 /// A value that can fill a field or component: a primitive from
@@ -172,6 +178,128 @@ pub trait Segment<'a>: Sized {
     }
 }
 
+/// A member of a typed group or message: a [`Segment`] or a [`Group`].
+/// The derives implement it; it is how a group or message reads and writes
+/// its members without knowing which kind each is.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an HL7 segment or group",
+    label = "not a typed segment or group",
+    note = "a member of a group or message is a struct with `#[derive(hl7_runtime::Segment)]` or `#[derive(hl7_runtime::Group)]`, as `T`, `Option<T>` or `Vec<T>`"
+)]
+pub trait Member<'a>: Sized {
+    /// The segment's or group's metadata.
+    const NODE: NodeMeta;
+
+    /// Reads one occurrence: a matched segment or group repetition.
+    ///
+    /// # Errors
+    ///
+    /// When a required member inside is missing, or the segment has
+    /// another id.
+    fn from_item(message: &'a er7::Message<'_>, item: &Item) -> Result<Self, TypedParseError>;
+
+    /// Appends the occurrence's segments, each followed by a CR.
+    fn write_member(&self, out: &mut Vec<u8>, delims: &Delimiters);
+
+    /// Appends what the occurrence does not model.
+    fn report_member<'r>(&'r self, out: &mut Vec<Leftover<'r>>);
+}
+
+/// A typed segment group: a struct with `#[derive(hl7_runtime::Group)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an HL7 group",
+    label = "not an HL7 group",
+    note = "derive it: `#[derive(hl7_runtime::Group)]` with `#[hl7(id = \"PATIENT\")]`"
+)]
+pub trait Group<'a>: Member<'a> {
+    /// The group's name and members.
+    const META: &'static GroupMeta;
+
+    /// Reads one repetition of the group from what the matcher assigned
+    /// to it.
+    ///
+    /// # Errors
+    ///
+    /// When a required member is missing.
+    fn from_instance(
+        message: &'a er7::Message<'_>,
+        instance: &Instance,
+    ) -> Result<Self, TypedParseError>;
+}
+
+/// A typed message: a struct with `#[derive(hl7_runtime::Message)]`.
+///
+/// Reading assigns the message's segments to the structure's groups (the
+/// [`structure`](crate::structure) matcher), then reads each member;
+/// segments the structure does not expect are kept in the struct's
+/// [`ExtraSegments`] and written back where they stood.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an HL7 message",
+    label = "not an HL7 message",
+    note = "derive it: `#[derive(hl7_runtime::Message)]` with `#[hl7(id = \"ADT_A01\")]`"
+)]
+pub trait Message<'a>: Sized {
+    /// The structure, the events it carries and its members.
+    const META: &'static MessageMeta;
+
+    /// Reads the message.
+    ///
+    /// # Errors
+    ///
+    /// When a required segment or group is missing (the error names it and
+    /// the group it belongs to).
+    fn from_message(message: &'a er7::Message<'_>) -> Result<Self, TypedParseError>;
+
+    /// Appends the message as ER7: every segment followed by a CR.
+    fn write_er7(&self, out: &mut Vec<u8>, delims: &Delimiters);
+
+    /// Appends what the message does not model.
+    fn report_unmodeled<'r>(&'r self, out: &mut Vec<Leftover<'r>>);
+
+    /// The message as ER7, every segment followed by a CR.
+    fn to_er7(&self, delims: &Delimiters) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_er7(&mut out, delims);
+        out
+    }
+
+    /// What the message does not model: segments the structure does not
+    /// expect, and fields, components and repetitions its segments do not
+    /// declare, in message order.
+    fn unmodeled(&self) -> Vec<Leftover<'_>> {
+        let mut out = Vec::new();
+        self.report_unmodeled(&mut out);
+        out
+    }
+}
+
+/// Something a typed group or message does not model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Leftover<'r> {
+    /// A whole segment the structure does not expect where it stood, or an
+    /// occurrence past a member's maximum.
+    Segment {
+        /// Its position in the message it was read from, from 0.
+        position: usize,
+        /// The segment as on the wire.
+        raw: &'r [u8],
+    },
+    /// Content inside a modeled segment.
+    Content(UnmodeledItem<'r>),
+}
+
+impl fmt::Display for Leftover<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Leftover::Segment { position, raw } => {
+                let id = String::from_utf8_lossy(&raw[..raw.len().min(3)]);
+                write!(f, "segment {} ({id}): not modeled", position + 1)
+            }
+            Leftover::Content(item) => item.fmt(f),
+        }
+    }
+}
+
 /// Reading a typed value failed.
 ///
 /// The `Display` text is for people and may change.
@@ -182,15 +310,23 @@ pub struct TypedParseError {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ErrorInner {
+    kind: ErrorKind,
     expected: &'static str,
     found: String,
     position: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ErrorKind {
+    WrongSegment,
+    Missing,
 }
 
 impl TypedParseError {
     pub(crate) fn wrong_segment(expected: &'static str, segment: &er7::Segment<'_>) -> Self {
         TypedParseError {
             inner: Box::new(ErrorInner {
+                kind: ErrorKind::WrongSegment,
                 expected,
                 found: segment.id().to_owned(),
                 position: segment.position(),
@@ -198,17 +334,37 @@ impl TypedParseError {
         }
     }
 
-    /// True when the segment had another id than the type's.
-    pub fn is_wrong_segment(&self) -> bool {
-        true
+    /// A required member `expected` of `within` (a group or structure
+    /// name) is missing; `position` is the first segment of the instance
+    /// that lacks it.
+    pub(crate) fn missing(expected: &'static str, within: &str, position: usize) -> Self {
+        TypedParseError {
+            inner: Box::new(ErrorInner {
+                kind: ErrorKind::Missing,
+                expected,
+                found: within.to_owned(),
+                position,
+            }),
+        }
     }
 
-    /// The segment id the type reads.
+    /// True when the segment had another id than the type's.
+    pub fn is_wrong_segment(&self) -> bool {
+        self.inner.kind == ErrorKind::WrongSegment
+    }
+
+    /// True when a required segment or group was missing.
+    pub fn is_missing(&self) -> bool {
+        self.inner.kind == ErrorKind::Missing
+    }
+
+    /// The segment id the type reads, or the missing segment or group.
     pub fn expected(&self) -> &'static str {
         self.inner.expected
     }
 
-    /// The segment id found.
+    /// The segment id found, or for a missing member the group or
+    /// structure it is missing from.
     pub fn found(&self) -> &str {
         &self.inner.found
     }
@@ -221,13 +377,22 @@ impl TypedParseError {
 
 impl fmt::Display for TypedParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "expected a {} segment, found {} (segment {})",
-            self.inner.expected,
-            self.inner.found,
-            self.inner.position + 1
-        )
+        match self.inner.kind {
+            ErrorKind::WrongSegment => write!(
+                f,
+                "expected a {} segment, found {} (segment {})",
+                self.inner.expected,
+                self.inner.found,
+                self.inner.position + 1
+            ),
+            ErrorKind::Missing => write!(
+                f,
+                "{} is required in {} but missing (at segment {})",
+                self.inner.expected,
+                self.inner.found,
+                self.inner.position + 1
+            ),
+        }
     }
 }
 
@@ -256,4 +421,6 @@ macro_rules! primitive_data_types {
     };
 }
 
-primitive_data_types!(St, Tx, Ft, Gts, Tn, Id, Is, Snm, Nm, Si, Dt, Tm, Dtm, Ts);
+primitive_data_types!(
+    St, Tx, Ft, Gts, Tn, Id, Is, Snm, Nm, Si, Dt, Tm, Dtm, Ts, Varies
+);

@@ -116,11 +116,13 @@ mod datetime;
 mod error;
 mod number;
 mod text;
+mod varies;
 
 pub use datetime::{Date, DateTime, Dt, Dtm, Offset, Precision, Time, Tm, Ts};
 pub use error::{FormatError, FormatErrorKind};
 pub use number::{Decimal, Nm, Si};
 pub use text::{Ft, Gts, Id, Is, Snm, St, Tn, Tx};
+pub use varies::{Varies, VariesValue};
 
 /// What every primitive type offers: building from wire bytes, giving them
 /// back, and checking their format.

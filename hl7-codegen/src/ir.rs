@@ -1,0 +1,418 @@
+//! The profile, read into what will be emitted: one struct per composite
+//! flavor, segment flavor, group and message, each member with its Rust
+//! name, type and shape. Emission (`emit.rs`) only prints this.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use hl7_schema::profile::{Cardinality, ElementDef, MessageDef, Profile, StructureNode, Usage};
+
+use crate::naming::{Unique, snake, type_name, upper_camel};
+
+/// How a member is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Single,
+    Optional,
+    Repeated,
+}
+
+/// The Rust type of a field or component.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    /// A primitive of `hl7_runtime::types`, and whether it is exactly the
+    /// declared data type (so `datatype = X` can be emitted).
+    Primitive { rust: &'static str, exact: bool },
+    /// A generated composite struct.
+    Composite(String),
+}
+
+/// A field of a segment, or a component of a composite.
+#[derive(Clone, Debug)]
+pub(crate) struct Elem {
+    pub(crate) position: u32,
+    pub(crate) rust: String,
+    pub(crate) long_name: String,
+    pub(crate) code: String,
+    pub(crate) ty: Ty,
+    pub(crate) usage: &'static str,
+    pub(crate) min: u32,
+    pub(crate) max: Option<u32>,
+    pub(crate) shape: Shape,
+    pub(crate) len: Option<u32>,
+    pub(crate) table: Option<String>,
+    pub(crate) constant: Option<String>,
+    /// `PID-5` or `XPN.1`.
+    pub(crate) alias: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Composite {
+    pub(crate) rust: String,
+    pub(crate) code: String,
+    pub(crate) flavor: String,
+    pub(crate) components: Vec<Elem>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Segment {
+    pub(crate) rust: String,
+    pub(crate) id: String,
+    pub(crate) flavor: String,
+    pub(crate) description: Option<String>,
+    pub(crate) fields: Vec<Elem>,
+    pub(crate) site_defined: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Member {
+    pub(crate) rust: String,
+    /// The segment id or group name.
+    pub(crate) hl7: String,
+    pub(crate) ty: String,
+    pub(crate) usage: &'static str,
+    pub(crate) min: u32,
+    pub(crate) max: Option<u32>,
+    pub(crate) shape: Shape,
+    pub(crate) is_group: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Group {
+    pub(crate) rust: String,
+    pub(crate) name: String,
+    pub(crate) path: String,
+    pub(crate) members: Vec<Member>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Message {
+    pub(crate) rust: String,
+    pub(crate) structure: String,
+    pub(crate) events: Vec<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) members: Vec<Member>,
+    /// Tree signature, to merge events that share an identical structure.
+    signature: String,
+}
+
+/// Everything one generated file holds.
+#[derive(Default, Debug)]
+pub(crate) struct Module {
+    pub(crate) version: Option<String>,
+    pub(crate) composites: Vec<Composite>,
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) messages: Vec<Message>,
+    /// Rust type names in use.
+    names: Unique,
+    /// (version, composite flavor) → index in `composites`.
+    composite_index: BTreeMap<String, usize>,
+    /// (version, segment flavor) → index in `segments`.
+    segment_index: BTreeMap<String, usize>,
+}
+
+/// The primitive of `hl7_runtime::types` for a data type code.
+fn primitive(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "ST" => "St",
+        "TX" => "Tx",
+        "FT" => "Ft",
+        "GTS" => "Gts",
+        "TN" => "Tn",
+        "ID" => "Id",
+        "IS" => "Is",
+        "SNM" => "Snm",
+        "NM" => "Nm",
+        "SI" => "Si",
+        "DT" => "Dt",
+        "TM" => "Tm",
+        "DTM" => "Dtm",
+        // TS is a composite from 2.5 on (DTM ^ degree of precision); the
+        // runtime type reads both forms.
+        "TS" => "Ts",
+        _ => return None,
+    })
+}
+
+/// How a usage code reads in `#[hl7(usage = ..)]`; `None` for elements that
+/// are not sent (and so not modeled).
+fn usage_code(u: Usage) -> Option<&'static str> {
+    Some(match u {
+        Usage::R => "R",
+        Usage::RE => "RE",
+        Usage::O | Usage::IX => "O",
+        Usage::C(_) => "C",
+        Usage::CE => "CE",
+        Usage::B => "B",
+        Usage::W => "W",
+        Usage::X | Usage::NA => return None,
+    })
+}
+
+/// Shape, min and max from usage and cardinality; `None` when the element
+/// must not occur.
+fn shape_of(usage: &'static str, card: Cardinality) -> Option<(Shape, u32, Option<u32>)> {
+    if card.max == Some(0) {
+        return None;
+    }
+    let required = usage == "R";
+    let max = card.max;
+    let repeats = max.is_none_or(|m| m > 1);
+    let min = if required { card.min.max(1) } else { card.min };
+    let min = max.map_or(min, |m| min.min(m));
+    Some(match (required, repeats) {
+        (_, true) => (Shape::Repeated, min, max),
+        (true, false) => (Shape::Single, 1, Some(1)),
+        (false, false) => (Shape::Optional, 0, Some(1)),
+    })
+}
+
+impl Module {
+    pub(crate) fn new(version: Option<String>) -> Self {
+        Module {
+            version,
+            ..Module::default()
+        }
+    }
+
+    /// Adds every message of `profile` and what they use.
+    pub(crate) fn add_profile(&mut self, profile: &Profile) {
+        for msg in &profile.messages {
+            self.add_message(profile, msg);
+        }
+    }
+
+    fn add_message(&mut self, profile: &Profile, def: &MessageDef) {
+        let event = def.message_type();
+        let signature = signature(&def.children);
+        if let Some(existing) = self
+            .messages
+            .iter_mut()
+            .find(|m| m.structure == def.structure && m.signature == signature)
+        {
+            if !existing.events.contains(&event) && !def.event.is_empty() {
+                existing.events.push(event);
+            }
+            return;
+        }
+        let base = if self.messages.iter().any(|m| m.structure == def.structure)
+            && !def.event.is_empty()
+        {
+            upper_camel(&format!("{}_{}", def.msg_type, def.event))
+        } else {
+            upper_camel(&def.structure)
+        };
+        let rust = self.names.name(base);
+        let members = self.members(profile, &rust, &def.structure, &def.children);
+        let events = if def.event.is_empty() {
+            Vec::new()
+        } else {
+            vec![event]
+        };
+        self.messages.push(Message {
+            rust,
+            structure: def.structure.clone(),
+            events,
+            description: def.description.clone(),
+            members,
+            signature,
+        });
+    }
+
+    /// The members of a message or group, registering their types.
+    fn members(
+        &mut self,
+        profile: &Profile,
+        prefix: &str,
+        path: &str,
+        nodes: &[StructureNode],
+    ) -> Vec<Member> {
+        let mut fields = Unique::default();
+        let mut out = Vec::new();
+        for node in nodes {
+            let Some(usage) = usage_code(node.usage()) else {
+                continue;
+            };
+            let Some((shape, min, max)) = shape_of(usage, node.cardinality()) else {
+                continue;
+            };
+            match node {
+                StructureNode::Segment(s) => {
+                    let Some(ty) = self.segment(profile, &s.segment) else {
+                        continue;
+                    };
+                    out.push(Member {
+                        rust: fields.name(snake(&s.name)),
+                        hl7: s.name.clone(),
+                        ty,
+                        usage,
+                        min,
+                        max,
+                        shape,
+                        is_group: false,
+                    });
+                }
+                StructureNode::Group(g) => {
+                    let rust = self.names.name(format!("{prefix}{}", upper_camel(&g.name)));
+                    let group_path = format!("{path}.{}", g.name);
+                    let members = self.members(profile, prefix, &group_path, &g.children);
+                    self.groups.push(Group {
+                        rust: rust.clone(),
+                        name: g.name.clone(),
+                        path: group_path,
+                        members,
+                    });
+                    out.push(Member {
+                        rust: fields.name(snake(&g.name)),
+                        hl7: g.name.clone(),
+                        ty: rust,
+                        usage,
+                        min,
+                        max,
+                        shape,
+                        is_group: true,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The struct for segment flavor `flavor`, registered on first use.
+    fn segment(&mut self, profile: &Profile, flavor: &str) -> Option<String> {
+        if let Some(&i) = self.segment_index.get(flavor) {
+            return Some(self.segments[i].rust.clone());
+        }
+        let def = profile.segment(flavor)?;
+        let rust = self.names.name(type_name(flavor, "Segment"));
+        let i = self.segments.len();
+        self.segment_index.insert(flavor.to_owned(), i);
+        // Placeholder while the fields (which may register composites) are read.
+        self.segments.push(Segment {
+            rust: rust.clone(),
+            id: def.name.clone(),
+            flavor: flavor.to_owned(),
+            description: def.description.clone().or_else(|| def.label.clone()),
+            fields: Vec::new(),
+            site_defined: def.site_defined,
+        });
+        let fields = self.elements(profile, &def.fields, &def.name, '-', 0);
+        self.segments[i].fields = fields;
+        Some(rust)
+    }
+
+    /// Fields of a segment (`sep` `-`) or components of a composite (`.`).
+    fn elements(
+        &mut self,
+        profile: &Profile,
+        elems: &[ElementDef],
+        owner: &str,
+        sep: char,
+        depth: u32,
+    ) -> Vec<Elem> {
+        let mut names = Unique::default();
+        names.name("rest".to_owned());
+        let mut out = Vec::new();
+        for e in elems {
+            let Some(usage) = usage_code(e.usage) else {
+                continue;
+            };
+            let card = if sep == '.' {
+                // Components do not repeat.
+                Cardinality {
+                    min: e.cardinality().min.min(1),
+                    max: e.cardinality().max.map(|m| m.min(1)),
+                }
+            } else {
+                e.cardinality()
+            };
+            let Some((shape, min, max)) = shape_of(usage, card) else {
+                continue;
+            };
+            let (code, ty) = self.data_type(profile, &e.datatype, depth);
+            let mut rust = snake(&e.name);
+            if rust == "unnamed" {
+                rust = format!(
+                    "{}{}",
+                    if sep == '-' { "field_" } else { "component_" },
+                    e.position
+                );
+            }
+            out.push(Elem {
+                position: e.position,
+                rust: names.name(rust),
+                long_name: e.name.clone(),
+                code,
+                ty,
+                usage,
+                min,
+                max,
+                shape,
+                len: e.length.max.and_then(hl7_schema::profile::Bound::limit),
+                table: e.table.clone(),
+                constant: e.constant.clone(),
+                alias: format!("{owner}{sep}{}", e.position),
+            });
+        }
+        out
+    }
+
+    /// The base code and Rust type of data-type flavor `flavor` at `depth`
+    /// (0 field, 1 component, 2 subcomponent).
+    fn data_type(&mut self, profile: &Profile, flavor: &str, depth: u32) -> (String, Ty) {
+        let def = profile.datatype(flavor);
+        let code = def.map_or_else(|| flavor.to_owned(), |d| d.name.clone());
+        if let Some(rust) = primitive(&code) {
+            return (code, Ty::Primitive { rust, exact: true });
+        }
+        match def {
+            Some(d) if !d.components.is_empty() && depth < 2 => {
+                if let Some(&i) = self.composite_index.get(flavor) {
+                    return (code, Ty::Composite(self.composites[i].rust.clone()));
+                }
+                let rust = self.names.name(type_name(flavor, "Type"));
+                let i = self.composites.len();
+                self.composite_index.insert(flavor.to_owned(), i);
+                self.composites.push(Composite {
+                    rust: rust.clone(),
+                    code: code.clone(),
+                    flavor: flavor.to_owned(),
+                    components: Vec::new(),
+                });
+                let comps = d.components.clone();
+                let components = self.elements(profile, &comps, &code, '.', depth + 1);
+                self.composites[i].components = components;
+                (code, Ty::Composite(rust))
+            }
+            // `varies` (OBX-5, typed at run time from OBX-2), unknown types,
+            // and composites below subcomponent level: the raw value.
+            _ => (
+                code,
+                Ty::Primitive {
+                    rust: "Varies",
+                    exact: false,
+                },
+            ),
+        }
+    }
+}
+
+/// The segment flavors, groups and cardinalities of a message tree.
+fn signature(nodes: &[StructureNode]) -> String {
+    let mut out = String::new();
+    for n in nodes {
+        let card = n.cardinality();
+        match n {
+            StructureNode::Segment(s) => out.push_str(&s.segment),
+            StructureNode::Group(g) => {
+                out.push_str(&g.name);
+                out.push('{');
+                out.push_str(&signature(&g.children));
+                out.push('}');
+            }
+        }
+        let _ = write!(out, "/{:?}/{}/{:?};", n.usage(), card.min, card.max);
+    }
+    out
+}
