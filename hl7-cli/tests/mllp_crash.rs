@@ -47,13 +47,12 @@ fn serve(store: &Path, extra: &[&str]) -> (Child, String) {
             }
         }
     });
-    match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(addr) => (child, addr),
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("hl7 serve did not say where it listens");
-        }
+    if let Ok(addr) = rx.recv_timeout(Duration::from_secs(20)) {
+        (child, addr)
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("hl7 serve did not say where it listens");
     }
 }
 
