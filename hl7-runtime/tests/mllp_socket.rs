@@ -578,3 +578,52 @@ async fn every_acked_message_is_in_the_store_and_duplicates_are_marked() {
     })
     .await;
 }
+
+#[cfg(feature = "v2_5_1")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_routes_hand_the_handler_a_typed_message() {
+    use hl7_runtime::stock::v2_5_1::AdtA01;
+    bounded(async {
+        let router = hl7_runtime::typed_route!(
+            Router::new(),
+            AdtA01,
+            |adt: AdtA01<'_>, _: &Context<'_>| {
+                let family = adt.pid.patient_name.first().and_then(|n| n.family_name.as_ref());
+                match family {
+                    Some(f) if f.surname.text() == "DOE" => Ok(()),
+                    _ => Err(HandlerError::content("not a DOE").at("PID[1]-5.1")),
+                }
+            }
+        );
+        let server = start(Server::new(ServerConfig::default()).with_router(router)).await;
+        let mut client = Client::new(
+            server.addr.to_string(),
+            ClientConfig {
+                retry: RetryPolicy::none(),
+                ..ClientConfig::default()
+            },
+        );
+        let with_pv1 = |id: &str, event: &str, name: &str| {
+            format!("MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20260101||ADT^{event}^ADT_A01|{id}|P|2.5.1\rEVN|{event}|20260101\rPID|1||{id}^^^HOSP^MR||{name}^JANE\rPV1|1|I\r")
+        };
+        let code = |d: hl7_runtime::mllp::Delivery| d.code;
+        // A01 and A04 share the ADT_A01 structure: both routed.
+        let d = client.send(with_pv1("T1", "A01", "DOE").as_bytes()).await.unwrap();
+        assert_eq!(code(d), Some(AckCode::ApplicationAccept));
+        let d = client.send(with_pv1("T2", "A04", "DOE").as_bytes()).await.unwrap();
+        assert_eq!(code(d), Some(AckCode::ApplicationAccept));
+        // The handler's own verdict.
+        let d = client.send(with_pv1("T3", "A01", "ROE").as_bytes()).await.unwrap();
+        assert_eq!(code(d), Some(AckCode::ApplicationError));
+        // Not readable as ADT_A01 (no PID): AE with the reason, handler not called.
+        let no_pid = "MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20260101||ADT^A01^ADT_A01|T4|P|2.5.1\rEVN|A01|20260101\rPV1|1|I\r";
+        let d = client.send(no_pid.as_bytes()).await.unwrap();
+        assert_eq!(d.code, Some(AckCode::ApplicationError));
+        assert!(String::from_utf8_lossy(&d.ack).contains("PID"), "{}", String::from_utf8_lossy(&d.ack));
+        // An event of another structure is not routed: AR 201.
+        let d = client.send(with_pv1("T5", "A02", "DOE").as_bytes()).await.unwrap();
+        assert_eq!(d.code, Some(AckCode::ApplicationReject));
+        server.stop().await;
+    })
+    .await;
+}

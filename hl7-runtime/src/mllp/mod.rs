@@ -107,6 +107,11 @@
 //! # }
 //! ```
 //!
+//! Handlers can also take typed messages: [`typed_route!`](crate::typed_route)
+//! routes every event of a [`typed::Message`](crate::typed::Message) type
+//! (a stock one such as `stock::v2_5_1::AdtA01`, or one generated from a
+//! profile) to a closure that receives it typed.
+//!
 //! Connections are served concurrently up to
 //! [`ServerConfig::max_connections`]; each is lockstep (one message
 //! handled, stored and answered before the next is read). With a store

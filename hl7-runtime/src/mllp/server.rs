@@ -212,6 +212,23 @@ impl Router {
         self
     }
 
+    /// Routes each of `events` (`ADT^A01`, `ADT^A04`, ...) to one handler:
+    /// for a typed message, its `META.events` (see [`typed_route!`](crate::typed_route)).
+    #[must_use]
+    pub fn route_events(mut self, events: &[&str], handler: impl Handler + 'static) -> Router {
+        let handler: Arc<dyn Handler> = Arc::new(handler);
+        for pattern in events {
+            let (ty, ev) = match pattern.split_once('^') {
+                Some((t, "*")) => (t, None),
+                Some((t, e)) => (t, Some(e.to_ascii_uppercase())),
+                None => (*pattern, None),
+            };
+            self.routes
+                .push((ty.trim().to_ascii_uppercase(), ev, Arc::clone(&handler)));
+        }
+        self
+    }
+
     /// The handler for messages no route matches.
     #[must_use]
     pub fn fallback(mut self, handler: impl Handler + 'static) -> Router {
@@ -251,6 +268,53 @@ impl Router {
             Err(200)
         }
     }
+}
+
+/// Routes the events of a typed message (a type implementing
+/// [`typed::Message`](crate::typed::Message), such as the stock
+/// `hl7_runtime::stock::v2_5_1::AdtA01` or one generated from a profile)
+/// to a handler that receives it typed.
+///
+/// `typed_route!(router, path::To::Type, handler)` adds a route for every
+/// event in the type's `META.events`; the handler is a closure
+/// `|msg: Type<'_>, ctx: &Context<'_>| -> Result<(), HandlerError>`. A
+/// message that does not read as the type (a required segment missing)
+/// is answered AE with the reason, without calling the handler.
+///
+/// ```
+/// # #[cfg(feature = "v2_5_1")] {
+/// use hl7_runtime::mllp::{Context, HandlerError, Router};
+/// use hl7_runtime::stock::v2_5_1::AdtA01;
+///
+/// let router = hl7_runtime::typed_route!(
+///     Router::new(),
+///     AdtA01,
+///     |adt: AdtA01<'_>, _ctx: &Context<'_>| {
+///         if adt.pid.patient_identifier_list.is_empty() {
+///             return Err(HandlerError::content("no patient id").at("PID-3"));
+///         }
+///         Ok(())
+///     }
+/// );
+/// assert!(!router.is_empty());
+/// # }
+/// ```
+#[macro_export]
+macro_rules! typed_route {
+    ($router:expr, $($ty:ident)::+, $handler:expr $(,)?) => {{
+        let handler = $handler;
+        $router.route_events(
+            <$($ty)::+<'static> as $crate::typed::Message<'static>>::META.events,
+            move |msg: &$crate::er7::Message<'_>, ctx: &$crate::mllp::Context<'_>| {
+                match <$($ty)::+<'_> as $crate::typed::Message<'_>>::from_message(msg) {
+                    ::core::result::Result::Ok(typed) => handler(typed, ctx),
+                    ::core::result::Result::Err(e) => ::core::result::Result::Err(
+                        $crate::mllp::HandlerError::content(e.to_string()),
+                    ),
+                }
+            },
+        )
+    }};
 }
 
 /// Counters of a running listener.
