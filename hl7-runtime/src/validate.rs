@@ -106,8 +106,8 @@ use std::sync::Arc;
 
 use hl7_schema::defs::{TableKind, Version};
 use hl7_schema::profile::{
-    Binding, BindingLocation, BindingStrength, Bound, ContextKind, ElementDef, Expr, MessageDef,
-    NotPresent, Profile, Strength, StructureNode, Usage,
+    Binding, BindingLocation, BindingStrength, Bound, Cardinality, ContextKind, ElementDef, Expr,
+    MessageDef, NotPresent, Profile, Strength, StructureNode, Usage,
 };
 
 use crate::er7::{Delimiters, Level, Message, Segment, Value};
@@ -619,13 +619,33 @@ struct CodeList {
 }
 
 /// A profile element with its data type and code list resolved.
+///
+/// What the walk reads for every value is kept here, in a few words; the
+/// definition itself (names for messages, bindings, constants) is boxed,
+/// so that a profile's elements stay dense in the cache.
 #[derive(Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent flags read on the hot path"
+)]
 struct PElem {
-    def: ElementDef,
     /// Index into [`Plan::dts`].
     dt: Option<usize>,
-    /// Base type name, for format checks.
-    base: String,
+    /// `dt` is a composite (has components).
+    composite: bool,
+    /// Explicit or implied cardinality (fields).
+    card: Cardinality,
+    /// `def.length.max` when a number (the limit of a composite's length).
+    max_bound: Option<u32>,
+    /// `def.length.min`.
+    min_len: Option<u32>,
+    /// `def.constant` is set.
+    constant: bool,
+    /// `def.bindings` is not empty.
+    bindings: bool,
+    def: Box<ElementDef>,
+    /// Base type name, for messages.
+    base: Box<str>,
     /// The code list of `def.table`, when checkable.
     list: Option<Arc<CodeList>>,
     /// Whether `def.table` is table 0396 (coding systems, with patterns).
@@ -750,8 +770,20 @@ impl Plan {
                     Usage::C(None) | Usage::CE | Usage::IX | Usage::NA => Some(Usage::O),
                     u => Some(u),
                 },
-                def: e.clone(),
+                def: Box::new(e.clone()),
                 dt: dt_index.get(e.datatype.as_str()).copied(),
+                composite: p
+                    .datatypes
+                    .get(e.datatype.as_str())
+                    .is_some_and(|d| !d.components.is_empty()),
+                card: e.cardinality(),
+                max_bound: match e.length.max {
+                    Some(Bound::Limit(m)) => Some(m),
+                    _ => None,
+                },
+                min_len: e.length.min,
+                constant: e.constant.is_some(),
+                bindings: !e.bindings.is_empty(),
                 list_0396,
                 varies: base == "varies",
                 max_len: match (e.length.max, e.length.conf) {
@@ -759,7 +791,7 @@ impl Plan {
                     (None, Some(c)) => Some(c.length),
                     _ => None,
                 },
-                base,
+                base: base.into(),
                 list,
                 fmt,
             }
@@ -1043,14 +1075,67 @@ fn msh12<'m>(msg: &'m Message<'_>) -> Cow<'m, str> {
         .map_or(Cow::Borrowed(""), |v| v.text())
 }
 
-/// Where a value is, while walking.
+/// Where a value is, while walking: segment position, field, repetition,
+/// component, sub-component.
+///
+/// The four numbers are packed in pairs into whole words: a value's
+/// location is derived from its parent's by changing one number, and a
+/// narrow store read back as part of a wider copy (when the location is
+/// passed on) would stall store forwarding.
 #[derive(Clone, Copy, Debug, Default)]
 struct At {
     pos: usize,
-    field: u32,
-    rep: u32,
-    comp: u32,
-    sub: u32,
+    /// Field (low half) and repetition (high half).
+    fr: u64,
+    /// Component (low half) and sub-component (high half).
+    cs: u64,
+}
+
+impl At {
+    fn new(pos: usize, field: u32, rep: u32, comp: u32, sub: u32) -> At {
+        At {
+            pos,
+            fr: u64::from(field) | u64::from(rep) << 32,
+            cs: u64::from(comp) | u64::from(sub) << 32,
+        }
+    }
+
+    fn field(self) -> u32 {
+        self.fr as u32
+    }
+
+    fn rep(self) -> u32 {
+        (self.fr >> 32) as u32
+    }
+
+    fn comp(self) -> u32 {
+        self.cs as u32
+    }
+
+    fn sub(self) -> u32 {
+        (self.cs >> 32) as u32
+    }
+
+    fn with_rep(self, rep: u32) -> At {
+        At {
+            fr: self.fr & 0xffff_ffff | u64::from(rep) << 32,
+            ..self
+        }
+    }
+
+    fn with_comp(self, comp: u32) -> At {
+        At {
+            cs: self.cs & !0xffff_ffff | u64::from(comp),
+            ..self
+        }
+    }
+
+    fn with_sub(self, sub: u32) -> At {
+        At {
+            cs: self.cs & 0xffff_ffff | u64::from(sub) << 32,
+            ..self
+        }
+    }
 }
 
 /// Byte classes of the delimiters of a message, to learn in one pass over a
@@ -1379,20 +1464,20 @@ impl<'v, 'm> Run<'v, 'm> {
     fn path(&self, at: At) -> String {
         let mut s = String::with_capacity(24);
         self.push_seg_path(&mut s, at.pos);
-        if at.field > 0 {
+        if at.field() > 0 {
             s.push('-');
-            push_num(&mut s, at.field);
-            if at.rep > 1 {
+            push_num(&mut s, at.field());
+            if at.rep() > 1 {
                 s.push('[');
-                push_num(&mut s, at.rep);
+                push_num(&mut s, at.rep());
                 s.push(']');
             }
-            if at.comp > 0 {
+            if at.comp() > 0 {
                 s.push('.');
-                push_num(&mut s, at.comp);
-                if at.sub > 0 {
+                push_num(&mut s, at.comp());
+                if at.sub() > 0 {
                     s.push('.');
-                    push_num(&mut s, at.sub);
+                    push_num(&mut s, at.sub());
                 }
             }
         }
@@ -1458,15 +1543,15 @@ impl<'v, 'm> Run<'v, 'm> {
         let field = self
             .msg
             .segment(at.pos)
-            .and_then(|s| s.field(at.field as usize))
+            .and_then(|s| s.field(at.field() as usize))
             .expect("a value is walked only inside a field of a segment");
-        let rep = field.repetition(at.rep as usize).unwrap_or(field);
+        let rep = field.repetition(at.rep() as usize).unwrap_or(field);
         match level {
             1 => Some(rep),
-            2 => rep.component(at.comp as usize),
+            2 => rep.component(at.comp() as usize),
             _ => rep
-                .component(at.comp as usize)
-                .and_then(|c| c.subcomponent(at.sub as usize)),
+                .component(at.comp() as usize)
+                .and_then(|c| c.subcomponent(at.sub() as usize)),
         }
         .unwrap_or(rep)
     }
@@ -1479,13 +1564,7 @@ impl<'v, 'm> Run<'v, 'm> {
         };
         let f9 = msh.field(9);
         let comp = |n: usize| f9.and_then(|f| f.component(n));
-        let at = |c: u32| At {
-            pos: 0,
-            field: 9,
-            rep: 1,
-            comp: c,
-            sub: 0,
-        };
+        let at = |c: u32| At::new(0, 9, 1, c, 0);
         let ty = comp(1).map(|v| v.text()).unwrap_or_default();
         if ty != def.msg_type.as_str() {
             let loc = self.val_loc(at(1), comp(1).map(|v| v.raw()));
@@ -1520,16 +1599,7 @@ impl<'v, 'm> Run<'v, 'm> {
             let f12 = msh.field(12).and_then(|f| f.component(1));
             let got = f12.map(|v| v.text()).unwrap_or_default();
             if got != want {
-                let loc = self.val_loc(
-                    At {
-                        pos: 0,
-                        field: 12,
-                        rep: 1,
-                        comp: 1,
-                        sub: 0,
-                    },
-                    f12.map(|v| v.raw()),
-                );
+                let loc = self.val_loc(At::new(0, 12, 1, 1, 0), f12.map(|v| v.raw()));
                 self.push(Code::UnsupportedVersion, None, loc, |_| {
                     format!("version `{got}` is not supported: the profile is for HL7 v{want}")
                 });
@@ -1719,13 +1789,7 @@ impl<'v, 'm> Run<'v, 'm> {
             return;
         };
         let is_msh = seg.id() == "MSH";
-        let at_field = |n: usize| At {
-            pos,
-            field: n as u32,
-            rep: 1,
-            comp: 0,
-            sub: 0,
-        };
+        let at_field = |n: usize| At::new(pos, n as u32, 1, 0, 0);
         // Fields with a value.
         for n in 1..=seg.field_count() {
             if self.full() {
@@ -1786,17 +1850,14 @@ impl<'v, 'm> Run<'v, 'm> {
                     continue;
                 }
                 count += 1;
-                let at = At {
-                    rep: r as u32 + 1,
-                    ..at
-                };
+                let at = at.with_rep(r as u32 + 1);
                 self.element(at, pe, rep, 1);
             }
             if count == 0 {
                 self.absent(at, usage, &fdef.name, "field", raw);
                 continue;
             }
-            let card = fdef.cardinality();
+            let card = pe.card;
             if let Some(max) = card.max
                 && count > max
             {
@@ -1942,19 +2003,18 @@ impl<'v, 'm> Run<'v, 'm> {
         if self.full() || raw == b"\"\"" {
             return;
         }
-        let dt = pe.dt.map(|i| &self.v.plan.dts[i]);
-        match dt {
-            Some(dt) if !dt.comps.is_empty() && level < 3 => {
-                self.composite(at, pe, dt, raw, level);
+        match pe.dt {
+            Some(i) if pe.composite && level < 3 => {
+                self.composite(at, pe, &self.v.plan.dts[i], raw, level);
             }
-            _ => self.primitive(at, pe, dt.is_some(), raw, level),
+            dt => self.primitive(at, pe, dt.is_some(), raw, level),
         }
     }
 
     fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, raw: &'m [u8], level: u8) {
         let def = &pe.def;
         // Length of a composite: the encoded repetition.
-        if let Some(Bound::Limit(max)) = def.length.max
+        if let Some(max) = pe.max_bound
             && raw.len() > max as usize
         {
             let loc = self.val_loc(at, Some(raw));
@@ -1967,7 +2027,8 @@ impl<'v, 'm> Run<'v, 'm> {
                 )
             });
         }
-        if let Some(c) = &def.constant
+        if pe.constant
+            && let Some(c) = &def.constant
             && c.as_bytes() != raw
         {
             let loc = self.val_loc(at, Some(raw));
@@ -1982,15 +2043,9 @@ impl<'v, 'm> Run<'v, 'm> {
         };
         let sub = |n: usize| {
             if level == 1 {
-                At {
-                    comp: n as u32,
-                    ..at
-                }
+                at.with_comp(n as u32)
             } else {
-                At {
-                    sub: n as u32,
-                    ..at
-                }
+                at.with_sub(n as u32)
             }
         };
         let mut first: &'m [u8] = &[];
@@ -2071,14 +2126,14 @@ impl<'v, 'm> Run<'v, 'm> {
             && !first.is_empty()
         {
             let cat = if level == 1 {
-                At { comp: 1, ..at }
+                at.with_comp(1)
             } else {
-                At { sub: 1, ..at }
+                at.with_sub(1)
             };
             let text = (!plain(first, self.d.escape)).then(|| self.value_at(cat, level + 1).text());
             self.code_in(cat, pe.list_0396, list, first, text.as_deref(), None);
         }
-        if !def.bindings.is_empty() {
+        if pe.bindings {
             let value = self.value_at(at, level);
             for b in &def.bindings {
                 self.binding(at, b, value, true);
@@ -2153,7 +2208,7 @@ impl<'v, 'm> Run<'v, 'm> {
             None
         };
         // Lengths.
-        if pe.max_len.is_some() || def.length.min.is_some() {
+        if pe.max_len.is_some() || pe.min_len.is_some() {
             let len = match (self.v.options.length, &text) {
                 (LengthMode::Decoded, Some(t)) => {
                     if t.is_ascii() {
@@ -2176,7 +2231,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     )
                 });
             }
-            if let Some(min) = def.length.min
+            if let Some(min) = pe.min_len
                 && len < min as usize
             {
                 let loc = self.val_loc(at, Some(raw));
@@ -2208,7 +2263,8 @@ impl<'v, 'm> Run<'v, 'm> {
                 });
             }
         }
-        if let Some(c) = &def.constant
+        if pe.constant
+            && let Some(c) = &def.constant
             && c.as_bytes() != raw
         {
             let loc = self.val_loc(at, Some(raw));
@@ -2220,14 +2276,14 @@ impl<'v, 'm> Run<'v, 'm> {
                 )
             });
         }
-        if pe.list.is_none() && def.bindings.is_empty() {
+        if pe.list.is_none() && !pe.bindings {
             return;
         }
         // Without escapes and non-ASCII bytes, the value is its own text.
         if let Some(list) = &pe.list {
             self.code_in(at, pe.list_0396, list, raw, text.as_deref(), None);
         }
-        if !def.bindings.is_empty() {
+        if pe.bindings {
             let value = self.value_at(at, level);
             for b in &def.bindings {
                 self.binding(at, b, value, false);
@@ -2275,7 +2331,7 @@ impl<'v, 'm> Run<'v, 'm> {
         let targets: Vec<(At, Value<'m>)> = if b.locations.is_empty() {
             if composite {
                 match value.components().next() {
-                    Some(c) => vec![(At { comp: 1, ..at }, c)],
+                    Some(c) => vec![(at.with_comp(1), c)],
                     None => vec![],
                 }
             } else {
@@ -2294,13 +2350,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     }
                     let n = first_position(p)?;
                     let c = value.components().nth(n - 1)?;
-                    Some((
-                        At {
-                            comp: n as u32,
-                            ..at
-                        },
-                        c,
-                    ))
+                    Some((at.with_comp(n as u32), c))
                 })
                 .collect()
         };
@@ -2537,43 +2587,37 @@ impl<'v, 'm> Run<'v, 'm> {
         };
         let d = self.msg.delimiters();
         let before = &seg.raw()[..off - seg.offset()];
-        let mut at = At {
-            pos: seg.position(),
-            field: 0,
-            rep: 1,
-            comp: 0,
-            sub: 0,
-        };
+        let (mut field, mut rep, mut comp, mut sub) = (0u32, 1u32, 0u32, 0u32);
         for &b in before {
             if b == d.field {
-                at.field += 1;
-                at.rep = 1;
-                at.comp = 0;
-                at.sub = 0;
+                field += 1;
+                rep = 1;
+                comp = 0;
+                sub = 0;
             } else if b == d.repetition {
-                at.rep += 1;
-                at.comp = 0;
-                at.sub = 0;
+                rep += 1;
+                comp = 0;
+                sub = 0;
             } else if b == d.component {
-                at.comp = at.comp.max(1) + 1;
-                at.sub = 0;
+                comp = comp.max(1) + 1;
+                sub = 0;
             } else if b == d.subcomponent {
-                at.comp = at.comp.max(1);
-                at.sub = at.sub.max(1) + 1;
+                comp = comp.max(1);
+                sub = sub.max(1) + 1;
             }
         }
         if seg.id() == "MSH" {
-            at.field += 1;
+            field += 1;
         }
         match v.level() {
-            Level::Component if at.comp == 0 => at.comp = 1,
+            Level::Component if comp == 0 => comp = 1,
             Level::Subcomponent => {
-                at.comp = at.comp.max(1);
-                at.sub = at.sub.max(1);
+                comp = comp.max(1);
+                sub = sub.max(1);
             }
             _ => {}
         }
-        at
+        At::new(seg.position(), field, rep, comp, sub)
     }
 
     fn texts<'a>(&self, ctx: Node<'a, 'm>, path: &str) -> Vec<Cow<'m, str>> {
