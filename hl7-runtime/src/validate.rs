@@ -539,9 +539,15 @@ impl std::hash::Hasher for Fnv {
 /// kept as bytes.
 #[derive(Debug, Default)]
 struct CodeSet {
+    /// The packed short codes of a small list, searched in order (one or
+    /// two cache lines, no hashing); empty when the list is large.
+    few: Vec<u64>,
     short: HashSet<u64, std::hash::BuildHasherDefault<Mix>>,
     long: HashSet<Box<[u8]>, std::hash::BuildHasherDefault<Fnv>>,
 }
+
+/// Lists with at most this many short codes are searched in order.
+const FEW: usize = 16;
 
 /// A code of up to seven bytes as a `u64`: the bytes, then the length in
 /// the top byte (so `A` and `A\0` differ).
@@ -572,6 +578,7 @@ impl CodeSet {
 
     fn contains(&self, code: &[u8]) -> bool {
         match pack(code) {
+            Some(k) if self.short.len() <= FEW => self.few.contains(&k),
             Some(k) => self.short.contains(&k),
             None => self.long.contains(code),
         }
@@ -583,6 +590,9 @@ impl<'a> FromIterator<&'a str> for CodeSet {
         let mut set = CodeSet::default();
         for c in iter {
             set.insert(c);
+        }
+        if set.short.len() <= FEW {
+            set.few = set.short.iter().copied().collect();
         }
         set
     }
