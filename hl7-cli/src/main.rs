@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hl7_runtime::er7::{Message, Path, Value, parse_stream};
 
+mod codegen;
 mod convert;
 mod send;
 mod serve;
@@ -103,6 +104,10 @@ enum Command {
     /// Look into the message store that `hl7 serve` writes: list, show and
     /// export the received messages and the ACKs sent.
     Store(store::StoreArgs),
+    /// Print the typed Rust that hl7-codegen makes from a profile: what a
+    /// build.rs gets (`hl7 codegen profiles/sites/acme-adt.toml`), or a
+    /// bundled version's structures (`--version 2.5.1 --structure ADT_A01`).
+    Codegen(codegen::Args),
 }
 
 #[derive(Subcommand, Debug)]
@@ -254,6 +259,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => return serve::run(args),
         Command::Send(args) => return send::run(args),
         Command::Store(args) => return store::run(args),
+        Command::Codegen(args) => return codegen::run(args),
     };
     match result {
         Ok(()) => status.code(),

@@ -85,6 +85,8 @@ macro_rules! include_profile {
             clippy::module_name_repetitions,
             // HL7 names are long and many.
             clippy::struct_field_names,
+            // The module may be private to a binary.
+            unreachable_pub,
             missing_docs,
         )]
         $vis mod $name {

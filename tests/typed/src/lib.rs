@@ -9,3 +9,9 @@ hl7_runtime::include_profile!(pub mod acme_orm);
 hl7_runtime::include_profile!(pub mod acme_oru);
 
 include!(concat!(env!("OUT_DIR"), "/stock_dispatch.rs"));
+
+/// The generator's golden output (hl7-codegen/tests/expected), compiled
+/// through the derives so the two crates' attribute grammar cannot drift.
+pub mod golden {
+    include!("../../../hl7-codegen/tests/expected/golden.rs");
+}
