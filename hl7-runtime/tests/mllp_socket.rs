@@ -627,3 +627,94 @@ async fn typed_routes_hand_the_handler_a_typed_message() {
     })
     .await;
 }
+
+/// A store that cannot commit (opened read-only): the message is not
+/// acknowledged as accepted, and under MLLP release 2 the commit block is a NAK.
+#[cfg(feature = "store")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_cannot_commit_gets_nak_and_ar() {
+    use hl7_runtime::store::{Options, SqliteStore, Store};
+    bounded(async {
+        let dir = std::env::temp_dir().join(format!("hl7-mllp-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ro.sqlite");
+        let _ = std::fs::remove_file(&path);
+        SqliteStore::open(&path, Options::default())
+            .unwrap()
+            .close()
+            .unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&path).unwrap());
+        let server = start(
+            Server::new(ServerConfig {
+                mllp2: true,
+                ..ServerConfig::default()
+            })
+            .with_store(store),
+        )
+        .await;
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        s.write_all(&frame(&msg("RO1")).unwrap()).await.unwrap();
+        let frames = read_frames(&mut s, 2).await;
+        assert_eq!(frames[0], [0x15], "a NAK commit block");
+        assert_eq!(
+            read_ack(&frames[1]).unwrap(),
+            (AckCode::ApplicationReject, "RO1".to_owned())
+        );
+        assert!(
+            String::from_utf8_lossy(&frames[1])
+                .contains("|207^Application internal error^HL70357|")
+        );
+        // Enhanced mode: CE, even when the sender asked only for errors.
+        let enhanced = String::from_utf8(msg("RO2"))
+            .unwrap()
+            .replace("|P|2.5.1\r", "|P|2.5.1|||ER|NE\r");
+        s.write_all(&frame(enhanced.as_bytes()).unwrap())
+            .await
+            .unwrap();
+        let frames = read_frames(&mut s, 2).await;
+        assert_eq!(frames[0], [0x15]);
+        assert_eq!(
+            read_ack(&frames[1]).unwrap(),
+            (AckCode::CommitError, "RO2".to_owned())
+        );
+        assert_eq!(ServerStats::get(&server.stats.store_failures), 2);
+        drop(s);
+        server.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_listener_closes_on_noise_and_enhanced_mode_sends_both_acks() {
+    bounded(async {
+        let server = start(Server::new(ServerConfig {
+            mode: hl7_runtime::mllp::Mode::Strict,
+            ..ServerConfig::default()
+        }))
+        .await;
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        let mut wire = b"noise".to_vec();
+        wire.extend_from_slice(&frame(&msg("N1")).unwrap());
+        let _ = s.write_all(&wire).await;
+        assert!(closed_without_answer(&mut s).await);
+        assert_eq!(ServerStats::get(&server.stats.framing_errors), 1);
+        // MSH-15 AL and MSH-16 AL: the accept ACK, then the application ACK.
+        let mut s = TcpStream::connect(server.addr).await.unwrap();
+        let both = String::from_utf8(msg("E1"))
+            .unwrap()
+            .replace("|P|2.5.1\r", "|P|2.5.1|||AL|AL\r");
+        s.write_all(&frame(both.as_bytes()).unwrap()).await.unwrap();
+        let acks = acked(&read_frames(&mut s, 2).await);
+        assert_eq!(
+            acks,
+            [
+                (AckCode::CommitAccept, "E1".to_owned()),
+                (AckCode::ApplicationAccept, "E1".to_owned())
+            ]
+        );
+        drop(s);
+        server.stop().await;
+    })
+    .await;
+}
