@@ -312,8 +312,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// The message is not parseable or has no MSH-10, or no
-    /// acknowledgement came after all the attempts.
+    /// The message's MSH does not parse or has no MSH-10 (the rest of the
+    /// message is the receiver's to judge), or no acknowledgement came
+    /// after all the attempts.
     ///
     /// # Cancel safety
     ///
@@ -325,7 +326,12 @@ impl Client {
             kind: SendErrorKind::BadMessage(m),
             attempts: 0,
         };
-        let msg = Message::parse(message).map_err(|e| bad(e.to_string()))?;
+        // Only the header matters here (the receiver parses the rest).
+        let header_end = message
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .unwrap_or(message.len());
+        let msg = Message::parse(&message[..header_end]).map_err(|e| bad(e.to_string()))?;
         let control_id = msg
             .get(&crate::er7::Path::field(*b"MSH", 10))
             .map(|v| v.text().into_owned())
