@@ -640,32 +640,32 @@ struct CodeList {
 )]
 struct PElem {
     /// Index into [`Plan::dts`].
-    dt: Option<usize>,
+    dt: Option<u32>,
     /// `dt` is a composite (has components).
     composite: bool,
     /// Explicit or implied cardinality (fields).
     card: Cardinality,
-    /// `def.length.max` when a number (the limit of a composite's length).
-    max_bound: Option<u32>,
-    /// `def.length.min`.
-    min_len: Option<u32>,
+    /// `def.length.max` when a number (the limit of a composite's length);
+    /// `u32::MAX` when none (no length exceeds it).
+    max_bound: u32,
+    /// `def.length.min`; 0 when none (no length is below it).
+    min_len: u32,
     /// `def.constant` is set.
     constant: bool,
     /// `def.bindings` is not empty.
     bindings: bool,
     def: Box<ElementDef>,
-    /// Base type name, for messages.
-    base: Box<str>,
     /// The code list of `def.table`, when checkable.
     list: Option<Arc<CodeList>>,
     /// Whether `def.table` is table 0396 (coding systems, with patterns).
     list_0396: bool,
-    /// The format check of `base`, if it has one.
+    /// The format check of the base type, if it has one.
     fmt: Option<Fmt>,
-    /// `base` is `varies` (OBX-5): components are not extra.
+    /// The base type is `varies` (OBX-5): components are not extra.
     varies: bool,
-    /// Maximum length (`MaxLength`, else the conformance length).
-    max_len: Option<u32>,
+    /// Maximum length (`MaxLength`, else the conformance length);
+    /// `u32::MAX` when none.
+    max_len: u32,
     /// The usage when it needs no predicate ([`Run::resolve`] of it).
     fixed: Option<Usage>,
 }
@@ -781,27 +781,28 @@ impl Plan {
                     u => Some(u),
                 },
                 def: Box::new(e.clone()),
-                dt: dt_index.get(e.datatype.as_str()).copied(),
+                dt: dt_index
+                    .get(e.datatype.as_str())
+                    .and_then(|&i| u32::try_from(i).ok()),
                 composite: p
                     .datatypes
                     .get(e.datatype.as_str())
                     .is_some_and(|d| !d.components.is_empty()),
                 card: e.cardinality(),
                 max_bound: match e.length.max {
-                    Some(Bound::Limit(m)) => Some(m),
-                    _ => None,
+                    Some(Bound::Limit(m)) => m,
+                    _ => u32::MAX,
                 },
-                min_len: e.length.min,
+                min_len: e.length.min.unwrap_or(0),
                 constant: e.constant.is_some(),
                 bindings: !e.bindings.is_empty(),
                 list_0396,
                 varies: base == "varies",
                 max_len: match (e.length.max, e.length.conf) {
-                    (Some(Bound::Limit(m)), _) => Some(m),
-                    (None, Some(c)) => Some(c.length),
-                    _ => None,
+                    (Some(Bound::Limit(m)), _) => m,
+                    (None, Some(c)) => c.length,
+                    _ => u32::MAX,
                 },
-                base: base.into(),
                 list,
                 fmt,
             }
@@ -1343,7 +1344,7 @@ struct Run<'v, 'm> {
 
 impl<'v, 'm> Run<'v, 'm> {
     fn new(v: &'v Validator, msg: &'m Message<'m>) -> Self {
-        let mut seen: Vec<(&str, u32)> = Vec::new();
+        let mut seen: Vec<(&str, u32)> = Vec::with_capacity(msg.segment_count().min(64));
         let occ = msg
             .segments()
             .map(|s| {
@@ -1365,7 +1366,7 @@ impl<'v, 'm> Run<'v, 'm> {
             classes: Classes::new(msg.delimiters()),
             flags: 0,
             occ,
-            findings: Vec::new(),
+            findings: Vec::with_capacity(8),
             suppressed: 0,
             inconclusive: HashSet::new(),
         }
@@ -1620,8 +1621,7 @@ impl<'v, 'm> Run<'v, 'm> {
     // ----- structure -------------------------------------------------------
 
     fn structure(&mut self, def: &'v MessageDef, structure: &Structure) {
-        let ids: Vec<&str> = self.msg.segments().map(|s| s.id()).collect();
-        let matched: Matched = match_segments(structure, ids.iter().copied());
+        let matched: Matched = match_segments(structure, self.msg.segments().map(|s| s.id()));
         let root = Node::Group(&matched.root, &def.children);
         if !self.p.conformance_statements.is_empty() {
             self.statements(ContextKind::Message, &def.id, &def.structure, root, 0);
@@ -2015,7 +2015,7 @@ impl<'v, 'm> Run<'v, 'm> {
         }
         match pe.dt {
             Some(i) if pe.composite && level < 3 => {
-                self.composite(at, pe, &self.v.plan.dts[i], raw, level);
+                self.composite(at, pe, &self.v.plan.dts[i as usize], raw, level);
             }
             dt => self.primitive(at, pe, dt.is_some(), raw, level),
         }
@@ -2024,9 +2024,8 @@ impl<'v, 'm> Run<'v, 'm> {
     fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, raw: &'m [u8], level: u8) {
         let def = &pe.def;
         // Length of a composite: the encoded repetition.
-        if let Some(max) = pe.max_bound
-            && raw.len() > max as usize
-        {
+        if raw.len() > pe.max_bound as usize {
+            let max = pe.max_bound;
             let loc = self.val_loc(at, Some(raw));
             self.push(Code::Length, None, loc, |r| {
                 format!(
@@ -2197,7 +2196,8 @@ impl<'v, 'm> Run<'v, 'm> {
                     "{} ({}) is a {} and has no components, but `{}` has some",
                     r.path(at),
                     def.name,
-                    pe.base,
+                    r.p.datatype(&def.datatype)
+                        .map_or(def.datatype.as_str(), |d| d.name.as_str()),
                     String::from_utf8_lossy(raw)
                 )
             });
@@ -2218,7 +2218,7 @@ impl<'v, 'm> Run<'v, 'm> {
             None
         };
         // Lengths.
-        if pe.max_len.is_some() || pe.min_len.is_some() {
+        if pe.max_len != u32::MAX || pe.min_len != 0 {
             let len = match (self.v.options.length, &text) {
                 (LengthMode::Decoded, Some(t)) => {
                     if t.is_ascii() {
@@ -2229,9 +2229,8 @@ impl<'v, 'm> Run<'v, 'm> {
                 }
                 _ => raw.len(),
             };
-            if let Some(max) = pe.max_len
-                && len > max as usize
-            {
+            if len > pe.max_len as usize {
+                let max = pe.max_len;
                 let loc = self.val_loc(at, Some(raw));
                 self.push(Code::Length, None, loc, |r| {
                     format!(
@@ -2241,9 +2240,8 @@ impl<'v, 'm> Run<'v, 'm> {
                     )
                 });
             }
-            if let Some(min) = pe.min_len
-                && len < min as usize
-            {
+            if len < pe.min_len as usize {
+                let min = pe.min_len;
                 let loc = self.val_loc(at, Some(raw));
                 self.push(Code::Length, None, loc, |r| {
                     format!(
