@@ -337,7 +337,7 @@ fn starts(g: &GroupSpec, id: &str, pass: Pass) -> bool {
             continue;
         }
         let hit = match c {
-            Node::Segment(s) => s.id == id,
+            Node::Segment(s) => same_id(&s.id, id),
             Node::Group(inner) => starts(inner, id, pass),
         };
         if hit {
@@ -348,6 +348,13 @@ fn starts(g: &GroupSpec, id: &str, pass: Pass) -> bool {
         }
     }
     false
+}
+
+/// Equal segment IDs, compared inline (they are three bytes; a library
+/// `memcmp` call costs more than the comparison).
+#[inline]
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 fn below_max(count: u32, max: Option<u32>, pass: Pass) -> bool {
@@ -393,7 +400,7 @@ fn find(stack: &[Frame<'_>], id: &str, pass: Pass) -> Option<Place> {
         for j in from..f.children.len() {
             let count = f.counts[j];
             match &f.children[j] {
-                Node::Segment(s) if s.id == id && below_max(count, s.max, pass) => {
+                Node::Segment(s) if same_id(&s.id, id) && below_max(count, s.max, pass) => {
                     return Some(Place::Segment { frame: d, child: j });
                 }
                 Node::Group(g) if below_max(count, g.max, pass) && starts(g, id, pass) => {
@@ -428,7 +435,7 @@ fn descend(stack: &mut Vec<Frame<'_>>, id: &str, position: usize, pass: Pass) {
         let children = f.children;
         // Only a fresh frame is descended into: search from its start.
         let found = children.iter().enumerate().find_map(|(j, c)| match c {
-            Node::Segment(s) if s.id == id => Some((j, None)),
+            Node::Segment(s) if same_id(&s.id, id) => Some((j, None)),
             Node::Group(g) if starts(g, id, pass) => Some((j, Some(&g.children))),
             _ => None,
         });

@@ -1218,6 +1218,13 @@ impl<'m> Iterator for Split<'m> {
     }
 }
 
+/// Equal segment IDs, compared inline (they are three bytes; a library
+/// `memcmp` call costs more than the comparison).
+#[inline]
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// One pass over a primitive value: does it have an escape character, a
 /// non-ASCII byte, and a separator `sep` followed by more content?
 #[inline]
@@ -1349,7 +1356,7 @@ impl<'v, 'm> Run<'v, 'm> {
             .segments()
             .map(|s| {
                 let id = s.id();
-                if let Some(e) = seen.iter_mut().find(|(i, _)| *i == id) {
+                if let Some(e) = seen.iter_mut().find(|(i, _)| same_id(i, id)) {
                     e.1 += 1;
                     e.1
                 } else {
