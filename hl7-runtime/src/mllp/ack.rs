@@ -284,9 +284,9 @@ impl Default for AckOptions {
 
 static CONTROL_IDS: AtomicU64 = AtomicU64::new(0);
 
-/// A fresh control id for an ACK's MSH-10: unique within the process and
-/// across restarts (the start time in seconds, then a counter), at most
-/// 20 characters.
+/// A fresh control id for an ACK's MSH-10: unique within the process, and
+/// across restarts more than a second apart (`A`, the process start time in
+/// seconds, then a counter, in hex), at most 20 characters.
 pub fn next_control_id() -> String {
     static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     let start = *START.get_or_init(|| {
