@@ -632,12 +632,13 @@ struct CodeList {
 ///
 /// What the walk reads for every value is kept here, in a few words; the
 /// definition itself (names for messages, bindings, constants) is boxed,
-/// so that a profile's elements stay dense in the cache.
+/// so that an element is one cache line.
 #[derive(Debug)]
 #[allow(
     clippy::struct_excessive_bools,
     reason = "independent flags read on the hot path"
 )]
+#[repr(align(64))]
 struct PElem {
     /// Index into [`Plan::dts`].
     dt: Option<u32>,
@@ -1073,9 +1074,20 @@ fn msh9<'m>(msg: &'m Message<'_>) -> (Cow<'m, str>, Cow<'m, str>, Cow<'m, str>) 
     let f = msg.segment(0).and_then(|s| s.field(9));
     let c = |n: usize| {
         f.and_then(|f| f.component(n))
-            .map_or(Cow::Borrowed(""), |v| v.text())
+            .map_or(Cow::Borrowed(""), text_of)
     };
     (c(1), c(2), c(3))
+}
+
+/// [`Value::text`], without the decoder for plain ASCII (its own text).
+fn text_of(v: Value<'_>) -> Cow<'_, str> {
+    let raw = v.raw();
+    if plain(raw, v.delimiters().escape)
+        && let Ok(s) = std::str::from_utf8(raw)
+    {
+        return Cow::Borrowed(s);
+    }
+    v.text()
 }
 
 /// MSH-12.1 as written.
@@ -1083,7 +1095,7 @@ fn msh12<'m>(msg: &'m Message<'_>) -> Cow<'m, str> {
     msg.segment(0)
         .and_then(|s| s.field(12))
         .and_then(|f| f.component(1))
-        .map_or(Cow::Borrowed(""), |v| v.text())
+        .map_or(Cow::Borrowed(""), text_of)
 }
 
 /// Where a value is, while walking: segment position, field, repetition,
@@ -1339,6 +1351,10 @@ struct Run<'v, 'm> {
     /// The message's delimiters.
     d: Delimiters,
     classes: Classes,
+    /// [`Options::max_findings`].
+    cap: usize,
+    /// [`Options::length`].
+    length: LengthMode,
     /// Which kinds of bytes the field has ([`Classes`]): a value without
     /// them needs no byte-by-byte look.
     flags: u8,
@@ -1371,6 +1387,8 @@ impl<'v, 'm> Run<'v, 'm> {
             msg,
             d: *msg.delimiters(),
             classes: Classes::new(msg.delimiters()),
+            cap: v.options.max_findings,
+            length: v.options.length,
             flags: 0,
             occ,
             findings: Vec::with_capacity(8),
@@ -1380,7 +1398,7 @@ impl<'v, 'm> Run<'v, 'm> {
     }
 
     fn full(&self) -> bool {
-        self.findings.len() >= self.v.options.max_findings
+        self.findings.len() >= self.cap
     }
 
     #[cold]
@@ -1428,7 +1446,7 @@ impl<'v, 'm> Run<'v, 'm> {
             .msg
             .segment(0)
             .and_then(|s| s.field(10))
-            .map(|v| v.text().into_owned())
+            .map(|v| text_of(v).into_owned())
             .filter(|s| !s.is_empty());
         let mut findings = self.findings;
         // Message order (the checks run structure first, then fields).
@@ -2108,8 +2126,11 @@ impl<'v, 'm> Run<'v, 'm> {
                         cpe.def.name
                     )
                 });
-            } else {
+            } else if cpe.composite && level < 2 {
                 self.element(cat, cpe, part, level + 1);
+            } else if !self.full() && part != b"\"\"" {
+                // A leaf: straight to its checks.
+                self.primitive(cat, cpe, cpe.dt.is_some(), part, level + 1);
             }
         }
         for &i in &dt.when_absent {
@@ -2175,6 +2196,7 @@ impl<'v, 'm> Run<'v, 'm> {
         }
     }
 
+    #[inline(never)]
     fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
         let def = &pe.def;
         let d = self.d;
@@ -2226,7 +2248,7 @@ impl<'v, 'm> Run<'v, 'm> {
         };
         // Lengths.
         if pe.max_len != u32::MAX || pe.min_len != 0 {
-            let len = match (self.v.options.length, &text) {
+            let len = match (self.length, &text) {
                 (LengthMode::Decoded, Some(t)) => {
                     if t.is_ascii() {
                         t.len()
@@ -3008,6 +3030,11 @@ mod tests {
         assert_eq!(p.severity(Code::DataType), Severity::Error);
         assert!(Policy::parse("101").is_err());
         assert!(Policy::parse("101 = fatal").is_err());
+    }
+
+    #[test]
+    fn a_profile_element_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<PElem>(), 64);
     }
 
     #[test]
