@@ -89,8 +89,17 @@ pub(crate) enum DurabilityArg {
     Full,
 }
 
+/// `eprintln!` that does not panic when standard error is closed (a
+/// listener must not die because whoever started it went away).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 fn fail(message: &str) -> ExitCode {
-    eprintln!("hl7: {message}");
+    say!("hl7: {message}");
     ExitCode::from(2)
 }
 
@@ -122,7 +131,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         match Catalog::open(spec, ValidateOptions::default()) {
             Ok((catalog, warnings)) => {
                 for w in warnings {
-                    eprintln!("hl7: warning: skipped profile {w}");
+                    say!("hl7: warning: skipped profile {w}");
                 }
                 server = server.with_catalog(catalog);
             }
@@ -169,7 +178,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         let local = listener
             .local_addr()
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        eprintln!(
+        say!(
             "hl7 serve: listening on {local} ({}, {}{})",
             if args.tls_cert.is_some() {
                 "TLS"
@@ -193,21 +202,20 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     drop(runtime);
     let mut code = ExitCode::SUCCESS;
     if let Err(e) = result {
-        eprintln!("hl7: {e}");
+        say!("hl7: {e}");
         code = ExitCode::from(2);
     }
     if let Some(store) = store {
-        match Arc::try_unwrap(store) {
-            Ok(s) => {
-                if let Err(e) = s.close() {
-                    eprintln!("hl7: closing the store: {e}");
-                    code = ExitCode::from(2);
-                }
+        if let Ok(s) = Arc::try_unwrap(store) {
+            if let Err(e) = s.close() {
+                say!("hl7: closing the store: {e}");
+                code = ExitCode::from(2);
             }
-            Err(_) => eprintln!("hl7: the store is still in use; its writer finishes on exit"),
+        } else {
+            say!("hl7: the store is still in use; its writer finishes on exit");
         }
     }
-    eprintln!(
+    say!(
         "hl7 serve: stopped after {} messages ({} accepted, {} errors, {} rejected) on {} connections",
         ServerStats::get(&stats.messages),
         ServerStats::get(&stats.accepted),
@@ -239,5 +247,5 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-    eprintln!("hl7 serve: stopping (finishing messages in flight)");
+    say!("hl7 serve: stopping (finishing messages in flight)");
 }

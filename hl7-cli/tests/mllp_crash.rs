@@ -25,8 +25,20 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A running `hl7 serve`, killed when dropped (also when a test fails).
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `hl7 serve` on a free port; returns it and its address.
-fn serve(store: &Path, extra: &[&str]) -> (Child, String) {
+fn serve(store: &Path, extra: &[&str]) -> (Serving, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hl7"))
         .args(["serve", "--listen", "127.0.0.1:0", "--store"])
         .arg(store)
@@ -48,7 +60,7 @@ fn serve(store: &Path, extra: &[&str]) -> (Child, String) {
         }
     });
     if let Ok(addr) = rx.recv_timeout(Duration::from_secs(20)) {
-        (child, addr)
+        (Serving(child), addr)
     } else {
         let _ = child.kill();
         let _ = child.wait();
@@ -128,8 +140,8 @@ fn kill_9_under_load_loses_no_acknowledged_message() {
     while acked.lock().unwrap().len() < 2_000 && started.elapsed() < Duration::from_secs(8) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    child.kill().unwrap(); // SIGKILL on Unix
-    let status = child.wait().unwrap();
+    child.0.kill().unwrap(); // SIGKILL on Unix
+    let status = child.0.wait().unwrap();
     assert!(!status.success(), "the listener was killed, not stopped");
     stop.store(true, Ordering::Relaxed);
     for s in senders {
@@ -202,12 +214,12 @@ fn serve_and_send_end_to_end_with_graceful_stop() {
     assert!(out.trim_end().ends_with("#1 B1 AE"), "{out}");
 
     // SIGTERM: a clean stop.
-    let pid = child.id().to_string();
+    let pid = child.0.id().to_string();
     let term = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(term.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         assert!(

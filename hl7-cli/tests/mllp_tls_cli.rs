@@ -35,8 +35,20 @@ fn leaf(ca: &Ca, names: &[&str], dir: &Path, stem: &str) {
     std::fs::write(dir.join(format!("{stem}.key")), key.serialize_pem()).unwrap();
 }
 
+/// A running `hl7 serve`, killed when dropped (also when a test fails).
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `hl7 serve` with `args` on a free port; returns it and its port.
-fn serve(args: &[&str]) -> (Child, u16) {
+fn serve(args: &[&str]) -> (Serving, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hl7"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
@@ -57,7 +69,7 @@ fn serve(args: &[&str]) -> (Child, u16) {
         }
     });
     if let Ok(port) = rx.recv_timeout(Duration::from_secs(20)) {
-        (child, port.parse().unwrap())
+        (Serving(child), port.parse().unwrap())
     } else {
         let _ = child.kill();
         let _ = child.wait();
@@ -65,7 +77,8 @@ fn serve(args: &[&str]) -> (Child, u16) {
     }
 }
 
-fn stop(mut child: Child) {
+fn stop(mut serving: Serving) {
+    let child = &mut serving.0;
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
