@@ -15,7 +15,9 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use hl7_runtime::er7::{Message, parse_stream};
+use hl7_runtime::json::named::NamedJson;
 use hl7_runtime::{json, xml};
+use hl7_schema::profile::{Profile, Severity};
 
 use crate::{Input, Status};
 
@@ -30,16 +32,35 @@ pub(crate) enum Encoding {
     Xml,
 }
 
-/// `--profile` asks for named JSON, which needs typed messages.
-pub(crate) fn check_profile(profile: Option<&Path>) -> Result<(), String> {
-    match profile {
-        None => Ok(()),
-        Some(p) => Err(format!(
-            "--profile {}: named JSON needs typed messages generated from a profile, which this \
-             version of hl7 does not have yet; without --profile, --to json writes the lossless \
-             structural JSON",
-            p.display()
-        )),
+/// `--profile` asks for named JSON: loads the profile (every problem is
+/// reported) and checks the directions.
+pub(crate) fn load_profile(
+    profile: Option<&Path>,
+    from: Encoding,
+    to: Encoding,
+) -> Result<Option<Profile>, String> {
+    let Some(path) = profile else {
+        return Ok(None);
+    };
+    if to != Encoding::Json || from == Encoding::Json {
+        return Err(format!(
+            "--profile {}: named JSON is written from ER7 or XML (`--to json --profile P`); \
+             to read JSON back use the structural JSON (no --profile), or typed messages with \
+             serde in Rust",
+            path.display()
+        ));
+    }
+    let loaded = hl7_schema::profile::load(path);
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    match loaded.profile {
+        Some(p) if errors.is_empty() => Ok(Some(p)),
+        _ if errors.is_empty() => Err(format!("{}: the profile could not be read", path.display())),
+        _ => Err(errors.join("\n")),
     }
 }
 
@@ -49,6 +70,7 @@ pub(crate) fn run(
     inputs: &[Input],
     from: Encoding,
     to: Encoding,
+    profile: Option<&Profile>,
     out: &mut dyn Write,
     status: &mut Status,
 ) -> io::Result<()> {
@@ -77,7 +99,36 @@ pub(crate) fn run(
             },
         }
     }
-    write(&messages, to, out)
+    match profile {
+        Some(p) => write_named(&messages, &NamedJson::new(p), out, status),
+        None => write(&messages, to, out),
+    }
+}
+
+/// Named JSON Lines; a message the profile cannot name is reported.
+fn write_named(
+    messages: &[Message<'_>],
+    named: &NamedJson<'_>,
+    out: &mut dyn Write,
+    status: &mut Status,
+) -> io::Result<()> {
+    for m in messages {
+        match named.to_value(m) {
+            Ok(v) => {
+                serde_json::to_writer(&mut *out, &v)?;
+                out.write_all(b"\n")?;
+            }
+            Err(e) => {
+                eprintln!(
+                    "hl7: message {} (byte {}): named JSON: {e}",
+                    m.index() + 1,
+                    m.offset()
+                );
+                status.parse_failures = true;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a sequence of JSON objects; after an error, goes on at the next line.

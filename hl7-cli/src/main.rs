@@ -74,6 +74,11 @@ enum Command {
     /// `<HL7Messages>` element. Every conversion comes back byte for byte:
     /// `--from json` reads JSON Lines (or any sequence of JSON objects) and
     /// `--from xml` reads either XML form.
+    ///
+    /// `--to json --profile P` writes named JSON instead: keys are the
+    /// profile's names (`"patient_name": [{"family_name": ...}]`), groups
+    /// nest, exactly as serde writes the typed messages hl7-codegen makes
+    /// from P (docs/json.md).
     Convert {
         /// Target encoding.
         #[arg(long, value_enum)]
@@ -81,8 +86,8 @@ enum Command {
         /// Encoding of the input.
         #[arg(long, value_enum, default_value = "er7")]
         from: convert::Encoding,
-        /// Conformance profile for named JSON. Not available yet: named JSON
-        /// needs typed messages; without it, JSON is the structural form.
+        /// Write named JSON with this profile's names (a TOML site profile,
+        /// MWB or NIST); without it, JSON is the structural form.
         #[arg(long, value_name = "P")]
         profile: Option<PathBuf>,
         /// Write to this file instead of standard output.
@@ -232,12 +237,15 @@ fn main() -> ExitCode {
             output,
             files,
         } => {
-            if let Err(e) = convert::check_profile(profile.as_deref()) {
-                eprintln!("hl7: {e}");
-                return ExitCode::from(2);
-            }
+            let profile = match convert::load_profile(profile.as_deref(), *from, *to) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("hl7: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let convert_cmd = |inputs: &[Input], to, out: &mut dyn Write, status: &mut Status| {
-                convert::run(inputs, *from, to, out, status)
+                convert::run(inputs, *from, to, profile.as_ref(), out, status)
             };
             let inputs = read_inputs(files, &mut status);
             match output {

@@ -15,6 +15,23 @@ pub(crate) struct Emit<'a> {
     pub(crate) runtime: &'a TokenStream,
     /// `crate = "..."` for the derives, when not the default.
     pub(crate) crate_attr: Option<&'a str>,
+    /// serde derives for named JSON.
+    pub(crate) serde: &'a Serde,
+    /// The runtime path as written (`::hl7_runtime`).
+    pub(crate) runtime_str: &'a str,
+}
+
+/// Whether generated types derive serde's traits (named JSON).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Serde {
+    /// No serde.
+    #[default]
+    Off,
+    /// Always: the types implement `Serialize` and `Deserialize` (through
+    /// hl7-runtime's `serde` feature; no serde dependency needed).
+    On,
+    /// Behind `#[cfg(feature = "...")]` of the crate that includes the code.
+    Feature(String),
 }
 
 /// One `#[doc = " line"]` per line, with `[`/`]` escaped.
@@ -60,10 +77,50 @@ impl Emit<'_> {
         let rt = self.runtime;
         let what = format_ident!("{}", what);
         let krate = self.crate_attr.map(|c| quote!(#[hl7(crate = #c)]));
+        let serde_path = format!("{}::__private::serde", self.runtime_str);
+        let serde = self.wrap_serde(&[
+            quote!(derive(#rt::__private::serde::Serialize, #rt::__private::serde::Deserialize)),
+            quote!(serde(crate = #serde_path)),
+        ]);
         quote! {
             #[derive(Debug, Clone, PartialEq, #rt::#what)]
             #krate
+            #serde
         }
+    }
+
+    /// `#[attr]`, `#[cfg_attr(feature = "f", attr)]` or nothing, by the
+    /// serde setting.
+    fn wrap_serde(&self, attrs: &[TokenStream]) -> TokenStream {
+        match self.serde {
+            Serde::Off => quote!(),
+            Serde::On => quote!(#(#[#attrs])*),
+            Serde::Feature(f) => quote!(#[cfg_attr(feature = #f, #(#attrs),*)]),
+        }
+    }
+
+    /// The serde attribute of a member or field held as `shape`.
+    fn serde_field(&self, shape: Shape) -> TokenStream {
+        let attr = match shape {
+            Shape::Single => return quote!(),
+            Shape::Optional => {
+                quote!(serde(
+                    default,
+                    skip_serializing_if = "::core::option::Option::is_none"
+                ))
+            }
+            Shape::Repeated => {
+                quote!(serde(
+                    default,
+                    skip_serializing_if = "::std::vec::Vec::is_empty"
+                ))
+            }
+        };
+        self.wrap_serde(&[attr])
+    }
+
+    fn serde_skip(&self) -> TokenStream {
+        self.wrap_serde(&[quote!(serde(skip))])
     }
 
     fn elem(&self, e: &Elem, key: &str, version: Option<&str>) -> TokenStream {
@@ -132,10 +189,12 @@ impl Emit<'_> {
         meta.push('.');
         let docs = doc_lines(&[format!("{} {}", e.alias, e.long_name), String::new(), meta]);
         let alias = &e.alias;
+        let serde = self.serde_field(e.shape);
         quote! {
             #docs
             #[doc(alias = #alias)]
             #[hl7(#(#keys),*)]
+            #serde
             pub #name: #ty,
         }
     }
@@ -158,6 +217,7 @@ impl Emit<'_> {
             ));
         }
         let docs = doc_lines(&lines);
+        let skip = self.serde_skip();
         quote! {
             #docs
             #derives
@@ -166,6 +226,7 @@ impl Emit<'_> {
                 #(#fields)*
                 /// Components this type does not model, kept for write-back.
                 #[hl7(unmodeled)]
+                #skip
                 pub rest: #rt::typed::Unmodeled<'a>,
             }
         }
@@ -201,6 +262,7 @@ impl Emit<'_> {
         }
         let docs = doc_lines(&lines);
         let alias = &s.id;
+        let skip = self.serde_skip();
         quote! {
             #docs
             #[doc(alias = #alias)]
@@ -210,12 +272,13 @@ impl Emit<'_> {
                 #(#fields)*
                 /// Fields this segment does not model, kept for write-back.
                 #[hl7(unmodeled)]
+                #skip
                 pub rest: #rt::typed::Unmodeled<'a>,
             }
         }
     }
 
-    fn member(mem: &Member) -> TokenStream {
+    fn member(&self, mem: &Member) -> TokenStream {
         let name = ident(&mem.rust);
         let t = format_ident!("{}", mem.ty);
         let ty = match mem.shape {
@@ -241,10 +304,12 @@ impl Emit<'_> {
             card(mem.min, mem.max)
         )]);
         let alias = &mem.hl7;
+        let serde = self.serde_field(mem.shape);
         quote! {
             #docs
             #[doc(alias = #alias)]
             #[hl7(#(#keys),*)]
+            #serde
             pub #name: #ty,
         }
     }
@@ -254,8 +319,9 @@ impl Emit<'_> {
         let name = format_ident!("{}", g.rust);
         let id = &g.name;
         let derives = self.derives("Group");
-        let members = g.members.iter().map(Self::member);
+        let members = g.members.iter().map(|m| self.member(m));
         let docs = doc_lines(&[format!("The `{}` group.", g.path)]);
+        let skip = self.serde_skip();
         quote! {
             #docs
             #derives
@@ -264,6 +330,7 @@ impl Emit<'_> {
                 #(#members)*
                 /// Segments the structure does not expect, kept where they stood.
                 #[hl7(unmodeled)]
+                #skip
                 pub rest: #rt::typed::ExtraSegments<'a>,
             }
         }
@@ -274,7 +341,7 @@ impl Emit<'_> {
         let name = format_ident!("{}", msg.rust);
         let id = &msg.structure;
         let derives = self.derives("Message");
-        let members = msg.members.iter().map(Self::member);
+        let members = msg.members.iter().map(|m| self.member(m));
         let events = msg.events.iter().map(|e| quote!(event = #e));
         let version = m.version.as_ref().map(|v| quote!(version = #v));
         let attrs: Vec<TokenStream> = std::iter::once(quote!(id = #id))
@@ -295,6 +362,7 @@ impl Emit<'_> {
             lines.push(d.clone());
         }
         let docs = doc_lines(&lines);
+        let skip = self.serde_skip();
         quote! {
             #docs
             #[doc(alias = #id)]
@@ -304,6 +372,7 @@ impl Emit<'_> {
                 #(#members)*
                 /// Segments the structure does not expect, kept where they stood.
                 #[hl7(unmodeled)]
+                #skip
                 pub rest: #rt::typed::ExtraSegments<'a>,
             }
         }

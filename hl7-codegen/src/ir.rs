@@ -5,17 +5,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use hl7_schema::profile::{Cardinality, ElementDef, MessageDef, Profile, StructureNode, Usage};
+use hl7_schema::profile::{ElementDef, MessageDef, Profile, StructureNode};
+
+use hl7_schema::naming::{
+    Shape as SchemaShape, element_names, element_shape, primitive_type, shape as shape_of,
+    usage_code,
+};
 
 use crate::naming::{Unique, snake, type_name, upper_camel};
 
 /// How a member is held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Shape {
-    Single,
-    Optional,
-    Repeated,
-}
+pub(crate) type Shape = SchemaShape;
 
 /// The Rust type of a field or component.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,62 +110,6 @@ pub(crate) struct Module {
     composite_index: BTreeMap<String, usize>,
     /// (version, segment flavor) → index in `segments`.
     segment_index: BTreeMap<String, usize>,
-}
-
-/// The primitive of `hl7_runtime::types` for a data type code.
-fn primitive(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "ST" => "St",
-        "TX" => "Tx",
-        "FT" => "Ft",
-        "GTS" => "Gts",
-        "TN" => "Tn",
-        "ID" => "Id",
-        "IS" => "Is",
-        "SNM" => "Snm",
-        "NM" => "Nm",
-        "SI" => "Si",
-        "DT" => "Dt",
-        "TM" => "Tm",
-        "DTM" => "Dtm",
-        // TS is a composite from 2.5 on (DTM ^ degree of precision); the
-        // runtime type reads both forms.
-        "TS" => "Ts",
-        _ => return None,
-    })
-}
-
-/// How a usage code reads in `#[hl7(usage = ..)]`; `None` for elements that
-/// are not sent (and so not modeled).
-fn usage_code(u: Usage) -> Option<&'static str> {
-    Some(match u {
-        Usage::R => "R",
-        Usage::RE => "RE",
-        Usage::O | Usage::IX => "O",
-        Usage::C(_) => "C",
-        Usage::CE => "CE",
-        Usage::B => "B",
-        Usage::W => "W",
-        Usage::X | Usage::NA => return None,
-    })
-}
-
-/// Shape, min and max from usage and cardinality; `None` when the element
-/// must not occur.
-fn shape_of(usage: &'static str, card: Cardinality) -> Option<(Shape, u32, Option<u32>)> {
-    if card.max == Some(0) {
-        return None;
-    }
-    let required = usage == "R";
-    let max = card.max;
-    let repeats = max.is_none_or(|m| m > 1);
-    let min = if required { card.min.max(1) } else { card.min };
-    let min = max.map_or(min, |m| min.min(m));
-    Some(match (required, repeats) {
-        (_, true) => (Shape::Repeated, min, max),
-        (true, false) => (Shape::Single, 1, Some(1)),
-        (false, false) => (Shape::Optional, 0, Some(1)),
-    })
 }
 
 impl Module {
@@ -311,37 +255,16 @@ impl Module {
         sep: char,
         depth: u32,
     ) -> Vec<Elem> {
-        let mut names = Unique::default();
-        names.name("rest".to_owned());
+        let component = sep == '.';
         let mut out = Vec::new();
-        for e in elems {
-            let Some(usage) = usage_code(e.usage) else {
-                continue;
-            };
-            let card = if sep == '.' {
-                // Components do not repeat.
-                Cardinality {
-                    min: e.cardinality().min.min(1),
-                    max: e.cardinality().max.map(|m| m.min(1)),
-                }
-            } else {
-                e.cardinality()
-            };
-            let Some((shape, min, max)) = shape_of(usage, card) else {
+        for (rust, e) in element_names(elems, component) {
+            let Some((usage, shape, min, max)) = element_shape(e, component) else {
                 continue;
             };
             let (code, ty) = self.data_type(profile, &e.datatype, depth);
-            let mut rust = snake(&e.name);
-            if rust == "unnamed" {
-                rust = format!(
-                    "{}{}",
-                    if sep == '-' { "field_" } else { "component_" },
-                    e.position
-                );
-            }
             out.push(Elem {
                 position: e.position,
-                rust: names.name(rust),
+                rust,
                 long_name: e.name.clone(),
                 code,
                 ty,
@@ -361,13 +284,12 @@ impl Module {
     /// The base code and Rust type of data-type flavor `flavor` at `depth`
     /// (0 field, 1 component, 2 subcomponent).
     fn data_type(&mut self, profile: &Profile, flavor: &str, depth: u32) -> (String, Ty) {
-        let def = profile.datatype(flavor);
-        let code = def.map_or_else(|| flavor.to_owned(), |d| d.name.clone());
-        if let Some(rust) = primitive(&code) {
+        let (code, composite) = hl7_schema::naming::data_type(profile, flavor, depth);
+        if let Some(rust) = primitive_type(&code) {
             return (code, Ty::Primitive { rust, exact: true });
         }
-        match def {
-            Some(d) if !d.components.is_empty() && depth < 2 => {
+        match composite {
+            Some(d) => {
                 if let Some(&i) = self.composite_index.get(flavor) {
                     return (code, Ty::Composite(self.composites[i].rust.clone()));
                 }

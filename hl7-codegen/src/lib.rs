@@ -98,6 +98,8 @@ mod emit;
 mod ir;
 mod naming;
 
+pub use emit::Serde;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -112,6 +114,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     runtime_path: String,
     emit_rerun: bool,
+    serde: Serde,
 }
 
 impl Default for Builder {
@@ -121,6 +124,7 @@ impl Default for Builder {
             out_dir: None,
             runtime_path: "::hl7_runtime".to_owned(),
             emit_rerun: true,
+            serde: Serde::Off,
         }
     }
 }
@@ -147,6 +151,20 @@ impl Builder {
     /// `::hl7_runtime`), for crates that re-export it.
     pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Self {
         self.runtime_path = path.into();
+        self
+    }
+
+    /// Named JSON: derive serde's `Serialize` and `Deserialize` on every
+    /// generated type ([`Serde::On`]; needs hl7-runtime's `serde` feature),
+    /// or only under a cargo feature of the including crate
+    /// ([`Serde::Feature`]). Default [`Serde::Off`].
+    ///
+    /// Keys are the Rust field names (`patient_name`), groups nest,
+    /// optional members are left out when absent and values are strings
+    /// of their wire text; content the types do not model is not in the
+    /// JSON (the structural JSON of `hl7_runtime::json` keeps everything).
+    pub fn serde(&mut self, serde: Serde) -> &mut Self {
+        self.serde = serde;
         self
     }
 
@@ -257,6 +275,8 @@ impl Builder {
         let tokens = emit::Emit {
             runtime: &runtime,
             crate_attr,
+            serde: &self.serde,
+            runtime_str: &self.runtime_path,
         }
         .module(&module);
         let file: syn::File = syn::parse2(tokens)

@@ -11,6 +11,8 @@ pub use crate::typed::{
     Location, Member, MemberMeta, Message, MessageMeta, NodeMeta, Segment, SegmentMeta, Shape,
     TypedParseError, Unmodeled, UnmodeledItem, Usage,
 };
+#[cfg(feature = "serde")]
+pub use ::serde;
 pub use ::std::sync::OnceLock;
 
 pub use ::core::option::Option::{self, None, Some};
@@ -27,16 +29,53 @@ pub fn check_id(segment: &er7::Segment<'_>, id: &'static str) -> Result<(), Type
 }
 
 /// Starts reading a segment: records its field count and keeps the
-/// non-empty fields at positions not in `declared`.
+/// non-empty fields at positions not in `declared` (ascending).
 pub fn begin_segment<'a>(
     segment: &er7::Segment<'a>,
     declared: &[usize],
     extra: &mut Unmodeled<'a>,
 ) {
     extra.count = segment.field_count();
+    let mut next = 0;
     for (n, value) in segment.fields() {
-        keep_undeclared(n, value, declared, extra);
+        // Fields come in ascending order: walk `declared` alongside.
+        while next < declared.len() && declared[next] < n {
+            next += 1;
+        }
+        let is_declared = declared.get(next) == Some(&n);
+        if !is_declared && !value.is_empty() {
+            extra
+                .parts
+                .push((n, Piece::Whole(Cow::Borrowed(value.raw()))));
+        }
     }
+}
+
+/// Reads a composite's parts: part `n` goes to `slots[n - 1]` (up to the
+/// last declared position), non-empty parts at undeclared positions (bit
+/// `n - 1` of `declared` clear) are kept in `extra`, and the part count is
+/// recorded. No allocation unless something is kept.
+pub fn read_composite<'a>(
+    value: &Value<'a>,
+    slots: &mut [Option<Value<'a>>],
+    declared: u128,
+    extra: &mut Unmodeled<'a>,
+) {
+    let mut count = 0;
+    for (i, part) in composite_parts(value).enumerate() {
+        let n = i + 1;
+        count = n;
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(part);
+        }
+        let is_declared = i < 128 && declared & (1u128 << i) != 0;
+        if !is_declared && !part.is_empty() {
+            extra
+                .parts
+                .push((n, Piece::Whole(Cow::Borrowed(part.raw()))));
+        }
+    }
+    extra.count = count;
 }
 
 /// The parts of a composite value: the components of a repetition, the
@@ -49,42 +88,17 @@ pub fn composite_parts<'a>(value: &Value<'a>) -> Parts<'a> {
     }
 }
 
-/// Starts reading a composite: records its part count and keeps the
-/// non-empty parts at positions not in `declared`.
-pub fn begin_composite<'a>(parts: &[Value<'a>], declared: &[usize], extra: &mut Unmodeled<'a>) {
-    extra.count = parts.len();
-    for (i, value) in parts.iter().enumerate() {
-        keep_undeclared(i + 1, *value, declared, extra);
-    }
-}
-
-fn keep_undeclared<'a>(n: usize, value: Value<'a>, declared: &[usize], extra: &mut Unmodeled<'a>) {
-    if !value.is_empty() && !declared.contains(&n) {
-        extra
-            .parts
-            .push((n, Piece::Whole(Cow::Borrowed(value.raw()))));
-    }
-}
-
 /// Keeps the repetitions after the first of a single-valued field; returns
 /// the first.
 fn first_repetition<'a>(value: Value<'a>, position: usize, extra: &mut Unmodeled<'a>) -> Value<'a> {
-    if value.level() != Level::Field {
-        return value;
-    }
-    let raw = value.raw();
-    let sep = value.delimiters().repetition;
-    if let Some(i) = raw.iter().position(|&b| b == sep) {
+    let (first, more) = value.split_first_repetition();
+    if let Some(more) = more {
         let at = extra.parts.partition_point(|(p, _)| *p <= position);
-        extra.parts.insert(
-            at,
-            (
-                position,
-                Piece::MoreRepetitions(Cow::Borrowed(&raw[i + 1..])),
-            ),
-        );
+        extra
+            .parts
+            .insert(at, (position, Piece::MoreRepetitions(Cow::Borrowed(more))));
     }
-    value.repetition(1).unwrap_or(value)
+    first
 }
 
 /// A field held as `T`.
@@ -114,7 +128,18 @@ pub fn field_optional<'a, T: DataType<'a>>(
 /// A field held as `Vec<T>`: its repetitions, none when empty or absent.
 pub fn field_repeated<'a, T: DataType<'a>>(value: Option<Value<'a>>) -> Vec<T> {
     match value {
-        Some(v) if !v.is_empty() => v.repetitions().map(|r| T::from_er7_value(&r)).collect(),
+        Some(v) if !v.is_empty() => {
+            // One allocation of the right size: typed values can be large.
+            let sep = v.delimiters().repetition;
+            let n = if v.level() == Level::Field {
+                memchr::memchr_iter(sep, v.raw()).count() + 1
+            } else {
+                1
+            };
+            let mut out = Vec::with_capacity(n);
+            out.extend(v.repetitions().map(|r| T::from_er7_value(&r)));
+            out
+        }
         _ => Vec::new(),
     }
 }
@@ -393,6 +418,13 @@ impl<'a, 'm> Reader<'a, 'm> {
             extra: ExtraSegments::new(),
             first: instance.first_position().unwrap_or(0),
         }
+    }
+
+    /// An empty `Vec` with room for every occurrence of member `child` in
+    /// `instance`: typed segments and groups are large, so growing by
+    /// doubling would copy them again and again.
+    pub fn vec_for<T>(instance: &Instance, child: usize) -> Vec<T> {
+        Vec::with_capacity(instance.count(child) as usize)
     }
 
     /// The message being read.

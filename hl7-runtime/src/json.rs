@@ -39,6 +39,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "validate")]
+pub mod named;
+
 use std::fmt;
 
 use serde_json::Value as Json;

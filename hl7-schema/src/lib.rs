@@ -9,5 +9,6 @@
 //! the crate.
 
 pub mod defs;
+pub mod naming;
 
 pub mod profile;

@@ -11,7 +11,12 @@ fn main() {
         "../../profiles/sites/acme-orm.toml",
         "../../profiles/sites/acme-oru.toml",
     ];
-    if let Err(e) = hl7_codegen::compile(&profiles) {
+    let mut builder = hl7_codegen::Builder::new();
+    builder.serde(hl7_codegen::Serde::On);
+    for p in profiles {
+        builder.profile(p);
+    }
+    if let Err(e) = builder.compile() {
         for line in e.to_string().lines() {
             println!("cargo::error={line}");
         }

@@ -18,6 +18,13 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
     let fields = positioned(cont);
     let declared: Vec<usize> = fields.iter().map(|(n, _)| *n).collect();
     let max_pos = declared.last().copied().unwrap_or(0);
+    // Declared positions as bits (position n is bit n - 1); positions past
+    // 128 are never declared by a composite.
+    let mask: u128 = declared
+        .iter()
+        .filter(|&&n| n <= 128)
+        .fold(0, |m, &n| m | (1u128 << (n - 1)));
+    let mask = proc_macro2::Literal::u128_suffixed(mask);
 
     let metas = fields
         .iter()
@@ -36,13 +43,13 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
         let idx = n - 1;
         let (parse, empty, value) = match f.shape {
             Shape::Optional => (
-                quote_spanned!(span=> #p::component_optional::<#inner>(__parts.get(#idx))),
+                quote_spanned!(span=> #p::component_optional::<#inner>(__slots[#idx].as_ref())),
                 quote!(#p::None),
                 quote!(self.#name.as_ref()),
             ),
             // Vec is rejected by the checks.
             Shape::Single | Shape::Repeated => (
-                quote_spanned!(span=> #p::component_single::<#inner>(__parts.get(#idx))),
+                quote_spanned!(span=> #p::component_single::<#inner>(__slots[#idx].as_ref())),
                 quote_spanned!(span=> <#inner as #krate::typed::DataType<#lt>>::empty()),
                 quote!(#p::Some(&self.#name)),
             ),
@@ -86,10 +93,10 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
             }
 
             fn from_er7_value(__value: &#krate::er7::Value<#lt>) -> Self {
-                let __parts: #p::Vec<#krate::er7::Value<#lt>> =
-                    #p::composite_parts(__value).collect();
+                // The parts up to the last declared position, on the stack.
+                let mut __slots: [#p::Option<#krate::er7::Value<#lt>>; #max_pos] = [#p::None; #max_pos];
                 let mut __extra = #krate::typed::Unmodeled::new();
-                #p::begin_composite(&__parts, &[#(#declared),*], &mut __extra);
+                #p::read_composite(__value, &mut __slots, #mask, &mut __extra);
                 #(#lets)*
                 Self {
                     #(#inits)*

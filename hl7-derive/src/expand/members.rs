@@ -60,7 +60,7 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
         let report = quote_spanned!(span=> <#inner as #krate::typed::Member<#lt>>::report_member);
         match f.shape {
             Shape::Repeated => {
-                slots.push(quote!(let mut #slot: #p::Vec<#inner> = #p::Vec::new();));
+                slots.push(quote!(let mut #slot: #p::Vec<#inner> = #p::Reader::vec_for(__instance, #child);));
                 arms.push(quote!(#child => __r.take_many(&mut #slot, #child, __item, #read)?,));
                 inits.push(quote!(#name: #slot,));
                 writes.push(quote! {

@@ -940,6 +940,23 @@ impl<'m> Value<'m> {
         }
     }
 
+    /// For a field: its first repetition, and the bytes after the first
+    /// repetition separator (the other repetitions), in one scan. Anything
+    /// below a field is its own first repetition.
+    pub(crate) fn split_first_repetition(&self) -> (Value<'m>, Option<&'m [u8]>) {
+        if self.level != Level::Field {
+            return (*self, None);
+        }
+        let sep = self.ctx.delims.repetition;
+        match find_byte(sep, self.raw) {
+            Some(i) => (
+                Value::new(&self.raw[..i], self.ctx, Level::Repetition),
+                Some(&self.raw[i + 1..]),
+            ),
+            None => (Value::new(self.raw, self.ctx, Level::Repetition), None),
+        }
+    }
+
     fn nth(&self, n: usize) -> Option<Value<'m>> {
         if n == 0 {
             return None;

@@ -3,6 +3,14 @@
 /// The `ADT_A01` message structure, for ADT^A01, ADT^A04, ADT^A05, ADT^A08, ADT^A13, ADT^A14, ADT^A28, ADT^A31.
 #[doc(alias = "ADT_A01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A01",
     event = "ADT^A01",
@@ -31,10 +39,18 @@ pub struct AdtA01<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -43,58 +59,115 @@ pub struct AdtA01<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA01Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA01Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A02` message structure, for ADT^A02, ADT^A21, ADT^A22, ADT^A23, ADT^A25, ADT^A26, ADT^A27, ADT^A29, ADT^A32, ADT^A33.
 #[doc(alias = "ADT_A02")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A02",
     event = "ADT^A02",
@@ -125,6 +198,10 @@ pub struct AdtA02<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -133,22 +210,43 @@ pub struct AdtA02<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03` message structure, for ADT^A03.
 #[doc(alias = "ADT_A03")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A03", event = "ADT^A03", version = "2.3")]
 pub struct AdtA03<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -166,6 +264,10 @@ pub struct AdtA03<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -174,34 +276,67 @@ pub struct AdtA03<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA03Procedure<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06` message structure, for ADT^A06, ADT^A07.
 #[doc(alias = "ADT_A06")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A06", event = "ADT^A06", event = "ADT^A07", version = "2.3")]
 pub struct AdtA06<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -219,14 +354,26 @@ pub struct AdtA06<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `O`, `0..1`.
     #[doc(alias = "MRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mrg: ::core::option::Option<Mrg<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -235,62 +382,123 @@ pub struct AdtA06<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_2: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA06Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA06Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A09` message structure, for ADT^A09, ADT^A10, ADT^A11, ADT^A15.
 #[doc(alias = "ADT_A09")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A09",
     event = "ADT^A09",
@@ -315,6 +523,10 @@ pub struct AdtA09<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -323,26 +535,51 @@ pub struct AdtA09<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A12` message structure, for ADT^A12.
 #[doc(alias = "ADT_A12")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A12", event = "ADT^A12", version = "2.3")]
 pub struct AdtA12<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -360,6 +597,10 @@ pub struct AdtA12<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -368,26 +609,51 @@ pub struct AdtA12<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..1`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dg1: ::core::option::Option<Dg1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16` message structure, for ADT^A16.
 #[doc(alias = "ADT_A16")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A16", event = "ADT^A16", version = "2.3")]
 pub struct AdtA16<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -405,6 +671,10 @@ pub struct AdtA16<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -413,30 +683,59 @@ pub struct AdtA16<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..1`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dg1: ::core::option::Option<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A17` message structure, for ADT^A17.
 #[doc(alias = "ADT_A17")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A17", event = "ADT^A17", version = "2.3")]
 pub struct AdtA17<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -454,6 +753,10 @@ pub struct AdtA17<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -462,14 +765,26 @@ pub struct AdtA17<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -478,6 +793,10 @@ pub struct AdtA17<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -486,22 +805,43 @@ pub struct AdtA17<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2_2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx_2: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A18` message structure, for ADT^A18.
 #[doc(alias = "ADT_A18")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A18", event = "ADT^A18", version = "2.3")]
 pub struct AdtA18<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -519,10 +859,18 @@ pub struct AdtA18<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `O`, `0..1`.
     #[doc(alias = "MRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mrg: ::core::option::Option<Mrg<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -530,11 +878,20 @@ pub struct AdtA18<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A20` message structure, for ADT^A20.
 #[doc(alias = "ADT_A20")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A20", event = "ADT^A20", version = "2.3")]
 pub struct AdtA20<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -551,11 +908,20 @@ pub struct AdtA20<'a> {
     pub npu: Npu<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A24` message structure, for ADT^A24, ADT^A37.
 #[doc(alias = "ADT_A24")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A24", event = "ADT^A24", event = "ADT^A37", version = "2.3")]
 pub struct AdtA24<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -573,14 +939,26 @@ pub struct AdtA24<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -589,22 +967,43 @@ pub struct AdtA24<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1_2: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A30` message structure, for ADT^A30, ADT^A34, ADT^A35, ADT^A36, ADT^A46, ADT^A47, ADT^A48, ADT^A49.
 #[doc(alias = "ADT_A30")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A30",
     event = "ADT^A30",
@@ -633,6 +1032,10 @@ pub struct AdtA30<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -640,11 +1043,20 @@ pub struct AdtA30<'a> {
     pub mrg: Mrg<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A38` message structure, for ADT^A38.
 #[doc(alias = "ADT_A38")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A38", event = "ADT^A38", version = "2.3")]
 pub struct AdtA38<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -662,6 +1074,10 @@ pub struct AdtA38<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -670,30 +1086,59 @@ pub struct AdtA38<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A39` message structure, for ADT^A39, ADT^A40, ADT^A41, ADT^A42.
 #[doc(alias = "ADT_A39")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A39",
     event = "ADT^A39",
@@ -714,14 +1159,27 @@ pub struct AdtA39<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA39Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A43` message structure, for ADT^A43, ADT^A44.
 #[doc(alias = "ADT_A43")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A43", event = "ADT^A43", event = "ADT^A44", version = "2.3")]
 pub struct AdtA43<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -735,14 +1193,27 @@ pub struct AdtA43<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA43Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A45` message structure, for ADT^A45.
 #[doc(alias = "ADT_A45")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A45", event = "ADT^A45", version = "2.3")]
 pub struct AdtA45<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -760,18 +1231,35 @@ pub struct AdtA45<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MERGE_INFO` group: usage `R`, `1..*`.
     #[doc(alias = "MERGE_INFO")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub merge_info: ::std::vec::Vec<AdtA45MergeInfo<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A50` message structure, for ADT^A50, ADT^A51.
 #[doc(alias = "ADT_A50")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A50", event = "ADT^A50", event = "ADT^A51", version = "2.3")]
 pub struct AdtA50<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -789,6 +1277,10 @@ pub struct AdtA50<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -800,11 +1292,20 @@ pub struct AdtA50<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01` message structure, for ORM^O01.
 #[doc(alias = "ORM_O01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORM_O01", event = "ORM^O01", version = "2.3")]
 pub struct OrmO01<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -814,22 +1315,43 @@ pub struct OrmO01<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `PATIENT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient: ::core::option::Option<OrmO01Patient<'a>>,
     /// The `ORDER` group: usage `R`, `1..*`.
     #[doc(alias = "ORDER")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order: ::std::vec::Vec<OrmO01Order<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01` message structure, for ORU^R01.
 #[doc(alias = "ORU_R01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORU_R01", event = "ORU^R01", version = "2.3")]
 pub struct OruR01<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -839,17 +1361,34 @@ pub struct OruR01<'a> {
     /// The `RESPONSE` group: usage `R`, `1..*`.
     #[doc(alias = "RESPONSE")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub response: ::std::vec::Vec<OruR01Response<'a>>,
     /// The `DSC` segment: usage `O`, `0..1`.
     #[doc(alias = "DSC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dsc: ::core::option::Option<Dsc<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A01.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA01Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -859,13 +1398,26 @@ pub struct AdtA01Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A01.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA01Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -875,17 +1427,34 @@ pub struct AdtA01Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..1`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in3: ::core::option::Option<In3<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA03Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -895,13 +1464,26 @@ pub struct AdtA03Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA06Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -911,13 +1493,26 @@ pub struct AdtA06Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA06Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -927,17 +1522,34 @@ pub struct AdtA06Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..1`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in3: ::core::option::Option<In3<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A39.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA39Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -947,6 +1559,10 @@ pub struct AdtA39Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -955,13 +1571,26 @@ pub struct AdtA39Patient<'a> {
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A43.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA43Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -971,6 +1600,10 @@ pub struct AdtA43Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -978,10 +1611,19 @@ pub struct AdtA43Patient<'a> {
     pub mrg: Mrg<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A45.MERGE_INFO` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MERGE_INFO")]
 pub struct AdtA45MergeInfo<'a> {
     /// The `MRG` segment: usage `R`, `1..1`.
@@ -994,10 +1636,19 @@ pub struct AdtA45MergeInfo<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.PATIENT.PATIENT_VISIT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT_VISIT")]
 pub struct OrmO01PatientVisit<'a> {
     /// The `PV1` segment: usage `R`, `1..1`.
@@ -1007,13 +1658,26 @@ pub struct OrmO01PatientVisit<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.PATIENT.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct OrmO01Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1023,17 +1687,34 @@ pub struct OrmO01Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..1`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in3: ::core::option::Option<In3<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct OrmO01Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1043,65 +1724,131 @@ pub struct OrmO01Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `PATIENT_VISIT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT_VISIT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_visit: ::core::option::Option<OrmO01PatientVisit<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<OrmO01Insurance<'a>>,
     /// The `GT1` segment: usage `O`, `0..1`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub gt1: ::core::option::Option<Gt1<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER.ORDER_DETAIL.CHOICE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CHOICE")]
 pub struct OrmO01Choice<'a> {
     /// The `OBR` segment: usage `O`, `0..1`.
     #[doc(alias = "OBR")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub obr: ::core::option::Option<Obr<'a>>,
     /// The `RQD` segment: usage `O`, `0..1`.
     #[doc(alias = "RQD")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rqd: ::core::option::Option<Rqd<'a>>,
     /// The `RQ1` segment: usage `O`, `0..1`.
     #[doc(alias = "RQ1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rq1: ::core::option::Option<Rq1<'a>>,
     /// The `RXO` segment: usage `O`, `0..1`.
     #[doc(alias = "RXO")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rxo: ::core::option::Option<Rxo<'a>>,
     /// The `ODS` segment: usage `O`, `0..1`.
     #[doc(alias = "ODS")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ods: ::core::option::Option<Ods<'a>>,
     /// The `ODT` segment: usage `O`, `0..1`.
     #[doc(alias = "ODT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub odt: ::core::option::Option<Odt<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER.ORDER_DETAIL.OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBSERVATION")]
 pub struct OrmO01Observation<'a> {
     /// The `OBX` segment: usage `R`, `1..1`.
@@ -1111,13 +1858,26 @@ pub struct OrmO01Observation<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER.ORDER_DETAIL` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER_DETAIL")]
 pub struct OrmO01OrderDetail<'a> {
     /// The `CHOICE` group: usage `R`, `1..1`.
@@ -1127,21 +1887,42 @@ pub struct OrmO01OrderDetail<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `OBSERVATION` group: usage `O`, `0..*`.
     #[doc(alias = "OBSERVATION")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation: ::std::vec::Vec<OrmO01Observation<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER")]
 pub struct OrmO01Order<'a> {
     /// The `ORC` segment: usage `R`, `1..1`.
@@ -1151,21 +1932,42 @@ pub struct OrmO01Order<'a> {
     /// The `ORDER_DETAIL` group: usage `O`, `0..1`.
     #[doc(alias = "ORDER_DETAIL")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_detail: ::core::option::Option<OrmO01OrderDetail<'a>>,
     /// The `CTI` segment: usage `O`, `0..1`.
     #[doc(alias = "CTI")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub cti: ::core::option::Option<Cti<'a>>,
     /// The `BLG` segment: usage `O`, `0..1`.
     #[doc(alias = "BLG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blg: ::core::option::Option<Blg<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.RESPONSE.PATIENT.VISIT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "VISIT")]
 pub struct OruR01Visit<'a> {
     /// The `PV1` segment: usage `R`, `1..1`.
@@ -1175,13 +1977,26 @@ pub struct OruR01Visit<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.RESPONSE.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct OruR01Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1191,42 +2006,84 @@ pub struct OruR01Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `VISIT` group: usage `O`, `0..1`.
     #[doc(alias = "VISIT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit: ::core::option::Option<OruR01Visit<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.RESPONSE.ORDER_OBSERVATION.OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBSERVATION")]
 pub struct OruR01Observation<'a> {
     /// The `OBX` segment: usage `O`, `0..1`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub obx: ::core::option::Option<Obx<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.RESPONSE.ORDER_OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER_OBSERVATION")]
 pub struct OruR01OrderObservation<'a> {
     /// The `ORC` segment: usage `O`, `0..1`.
     #[doc(alias = "ORC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub orc: ::core::option::Option<Orc<'a>>,
     /// The `OBR` segment: usage `R`, `1..1`.
     #[doc(alias = "OBR")]
@@ -1235,38 +2092,76 @@ pub struct OruR01OrderObservation<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `OBSERVATION` group: usage `R`, `1..*`.
     #[doc(alias = "OBSERVATION")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation: ::std::vec::Vec<OruR01Observation<'a>>,
     /// The `CTI` segment: usage `O`, `0..*`.
     #[doc(alias = "CTI")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub cti: ::std::vec::Vec<Cti<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.RESPONSE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RESPONSE")]
 pub struct OruR01Response<'a> {
     /// The `PATIENT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient: ::core::option::Option<OruR01Patient<'a>>,
     /// The `ORDER_OBSERVATION` group: usage `R`, `1..*`.
     #[doc(alias = "ORDER_OBSERVATION")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order_observation: ::std::vec::Vec<OruR01OrderObservation<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `MSH` segment: Message header segment.
 #[doc(alias = "MSH")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MSH")]
 pub struct Msh<'a> {
     /// MSH-1 Field Separator
@@ -1286,36 +2181,60 @@ pub struct Msh<'a> {
     /// `HD`, usage `O`, `0..1`, length 180 (HL7 v2.3).
     #[doc(alias = "MSH-3")]
     #[hl7(field = 3, datatype = HD, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_application: ::core::option::Option<Hd<'a>>,
     /// MSH-4 Sending Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 180 (HL7 v2.3).
     #[doc(alias = "MSH-4")]
     #[hl7(field = 4, datatype = HD, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_facility: ::core::option::Option<Hd<'a>>,
     /// MSH-5 Receiving Application
     ///
     /// `HD`, usage `O`, `0..1`, length 180 (HL7 v2.3).
     #[doc(alias = "MSH-5")]
     #[hl7(field = 5, datatype = HD, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_application: ::core::option::Option<Hd<'a>>,
     /// MSH-6 Receiving Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 180 (HL7 v2.3).
     #[doc(alias = "MSH-6")]
     #[hl7(field = 6, datatype = HD, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_facility: ::core::option::Option<Hd<'a>>,
     /// MSH-7 Date / Time of Message
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "MSH-7")]
     #[hl7(field = 7, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_message: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// MSH-8 Security
     ///
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.3).
     #[doc(alias = "MSH-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// MSH-9 Message Type
     ///
@@ -1346,18 +2265,30 @@ pub struct Msh<'a> {
     /// `NM`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "MSH-13")]
     #[hl7(field = 13, datatype = NM, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_number: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// MSH-14 Continuation Pointer
     ///
     /// `ST`, usage `O`, `0..1`, length 180 (HL7 v2.3).
     #[doc(alias = "MSH-14")]
     #[hl7(field = 14, datatype = ST, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_pointer: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// MSH-15 Accept Acknowledgement Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.3).
     #[doc(alias = "MSH-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 2, table = "0155")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accept_acknowledgement_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -1366,6 +2297,10 @@ pub struct Msh<'a> {
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.3).
     #[doc(alias = "MSH-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 2, table = "0155")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub application_acknowledgement_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -1374,26 +2309,47 @@ pub struct Msh<'a> {
     /// `ID`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "MSH-17")]
     #[hl7(field = 17, datatype = ID, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSH-18 Character Set
     ///
     /// `ID`, usage `O`, `0..1`, table 0211, length 6 (HL7 v2.3).
     #[doc(alias = "MSH-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 6, table = "0211")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub character_set: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSH-19 Principal Language of Message
     ///
     /// `CE`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "MSH-19")]
     #[hl7(field = 19, datatype = CE, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub principal_language_of_message: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EVN` segment: Event type.
 #[doc(alias = "EVN")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EVN")]
 pub struct Evn<'a> {
     /// EVN-1 Event Type Code
@@ -1407,38 +2363,67 @@ pub struct Evn<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "EVN-2")]
     #[hl7(field = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub recorded_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// EVN-3 Date/Time Planned Event
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "EVN-3")]
     #[hl7(field = 3, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_planned_event: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// EVN-4 Event Reason Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0062, length 3 (HL7 v2.3).
     #[doc(alias = "EVN-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 3, table = "0062")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_reason_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// EVN-5 Operator ID
     ///
     /// `CN`, usage `O`, `0..1`, table 0188, length 60 (HL7 v2.3).
     #[doc(alias = "EVN-5")]
     #[hl7(field = 5, datatype = CN, usage = O, len = 60, table = "0188")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub operator_id: ::core::option::Option<Cn<'a>>,
     /// EVN-6 Event occured
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "EVN-6")]
     #[hl7(field = 6, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_occured: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PID` segment: Patient Identification.
 #[doc(alias = "PID")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PID")]
 pub struct Pid<'a> {
     /// PID-1 Set ID - Patient ID
@@ -1446,24 +2431,40 @@ pub struct Pid<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "PID-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_patient_id: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// PID-2 Patient ID (External ID)
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PID-2")]
     #[hl7(field = 2, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_id_external_id: ::core::option::Option<Cx<'a>>,
     /// PID-3 Patient ID (Internal ID)
     ///
     /// `CX`, usage `R`, `1..*` (HL7 v2.3).
     #[doc(alias = "PID-3")]
     #[hl7(field = 3, datatype = CX, usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_id_internal_id: ::std::vec::Vec<Cx<'a>>,
     /// PID-4 Alternate Patient ID
     ///
     /// `CX`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PID-4")]
     #[hl7(field = 4, datatype = CX, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_patient_id: ::core::option::Option<Cx<'a>>,
     /// PID-5 Patient Name
     ///
@@ -1476,60 +2477,100 @@ pub struct Pid<'a> {
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "PID-6")]
     #[hl7(field = 6, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mother_s_maiden_name: ::core::option::Option<Xpn<'a>>,
     /// PID-7 Date of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "PID-7")]
     #[hl7(field = 7, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_of_birth: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PID-8 Sex
     ///
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.3).
     #[doc(alias = "PID-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sex: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-9 Patient Alias
     ///
     /// `XPN`, usage `O`, `0..*`, length 48 (HL7 v2.3).
     #[doc(alias = "PID-9")]
     #[hl7(field = 9, datatype = XPN, usage = O, min = 0, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_alias: ::std::vec::Vec<Xpn<'a>>,
     /// PID-10 Race
     ///
     /// `IS`, usage `O`, `0..1`, table 0005, length 1 (HL7 v2.3).
     #[doc(alias = "PID-10")]
     #[hl7(field = 10, datatype = IS, usage = O, len = 1, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub race: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-11 Patient Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 106 (HL7 v2.3).
     #[doc(alias = "PID-11")]
     #[hl7(field = 11, datatype = XAD, usage = O, min = 0, max = *, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_address: ::std::vec::Vec<Xad<'a>>,
     /// PID-12 County Code
     ///
     /// `IS`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "PID-12")]
     #[hl7(field = 12, datatype = IS, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub county_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-13 Phone Number - Home
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "PID-13")]
     #[hl7(field = 13, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number_home: ::std::vec::Vec<Xtn<'a>>,
     /// PID-14 Phone Number - Business
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "PID-14")]
     #[hl7(field = 14, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number_business: ::std::vec::Vec<Xtn<'a>>,
     /// PID-15 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 60 (HL7 v2.3).
     #[doc(alias = "PID-15")]
     #[hl7(field = 15, datatype = CE, usage = O, len = 60, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// PID-16 Marital Status
     ///
@@ -1544,84 +2585,140 @@ pub struct Pid<'a> {
         len = 1,
         table = "0002"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub marital_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// PID-17 Religion
     ///
     /// `IS`, usage `O`, `0..1`, table 0006, length 3 (HL7 v2.3).
     #[doc(alias = "PID-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 3, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-18 Patient Account Number
     ///
     /// `CX`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "PID-18")]
     #[hl7(field = 18, datatype = CX, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_account_number: ::core::option::Option<Cx<'a>>,
     /// PID-19 SSN Number - Patient
     ///
     /// `ST`, usage `O`, `0..1`, length 16 (HL7 v2.3).
     #[doc(alias = "PID-19")]
     #[hl7(field = 19, datatype = ST, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ssn_number_patient: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-20 Driver's License Number
     ///
     /// `DLN`, usage `O`, `0..1`, length 25 (HL7 v2.3).
     #[doc(alias = "PID-20")]
     #[hl7(field = 20, datatype = DLN, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub driver_s_license_number: ::core::option::Option<Dln<'a>>,
     /// PID-21 Mother's Identifier
     ///
     /// `CX`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "PID-21")]
     #[hl7(field = 21, datatype = CX, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mother_s_identifier: ::core::option::Option<Cx<'a>>,
     /// PID-22 Ethnic Group
     ///
     /// `IS`, usage `O`, `0..1`, table 0189, length 1 (HL7 v2.3).
     #[doc(alias = "PID-22")]
     #[hl7(field = 22, datatype = IS, usage = O, len = 1, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ethnic_group: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-23 Birth Place
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "PID-23")]
     #[hl7(field = 23, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-24 Multiple Birth Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "PID-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub multiple_birth_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-25 Birth Order
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "PID-25")]
     #[hl7(field = 25, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub birth_order: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PID-26 Citizenship
     ///
     /// `IS`, usage `O`, `0..1`, table 0171, length 4 (HL7 v2.3).
     #[doc(alias = "PID-26")]
     #[hl7(field = 26, datatype = IS, usage = O, len = 4, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub citizenship: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-27 Veterans Military Status
     ///
     /// `CE`, usage `O`, `0..1`, table 0172, length 60 (HL7 v2.3).
     #[doc(alias = "PID-27")]
     #[hl7(field = 27, datatype = CE, usage = O, len = 60, table = "0172")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub veterans_military_status: ::core::option::Option<Ce<'a>>,
     /// PID-28 Nationality Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 80 (HL7 v2.3).
     #[doc(alias = "PID-28")]
     #[hl7(field = 28, datatype = CE, usage = O, len = 80, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality_code: ::core::option::Option<Ce<'a>>,
     /// PID-29 Patient Death Date and Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "PID-29")]
     #[hl7(field = 29, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_death_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -1630,14 +2727,27 @@ pub struct Pid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PID-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PD1` segment: Patient Demographic.
 #[doc(alias = "PD1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PD1")]
 pub struct Pd1<'a> {
     /// PD1-1 Living Dependency
@@ -1645,80 +2755,137 @@ pub struct Pd1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0223, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-1")]
     #[hl7(field = 1, datatype = IS, usage = O, len = 2, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-2 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-3 Patient Primary Facility
     ///
     /// `XON`, usage `O`, `0..*`, length 90 (HL7 v2.3).
     #[doc(alias = "PD1-3")]
     #[hl7(field = 3, datatype = XON, usage = O, min = 0, max = *, len = 90)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_primary_facility: ::std::vec::Vec<Xon<'a>>,
     /// PD1-4 Patient Primary Care Provider Name & ID No.
     ///
     /// `XCN`, usage `O`, `0..*`, length 90 (HL7 v2.3).
     #[doc(alias = "PD1-4")]
     #[hl7(field = 4, datatype = XCN, usage = O, min = 0, max = *, len = 90)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_primary_care_provider_name_id_no: ::std::vec::Vec<Xcn<'a>>,
     /// PD1-5 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-5")]
     #[hl7(field = 5, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-6 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-6")]
     #[hl7(field = 6, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-7 Living Will
     ///
     /// `IS`, usage `O`, `0..1`, table 0315, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-7")]
     #[hl7(field = 7, datatype = IS, usage = O, len = 2, table = "0315")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_will: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-8 Organ Donor
     ///
     /// `IS`, usage `O`, `0..1`, table 0316, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 2, table = "0316")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organ_donor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-9 Separate Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub separate_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PD1-10 Duplicate Patient
     ///
     /// `CX`, usage `O`, `0..*`, length 2 (HL7 v2.3).
     #[doc(alias = "PD1-10")]
     #[hl7(field = 10, datatype = CX, usage = O, min = 0, max = *, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub duplicate_patient: ::std::vec::Vec<Cx<'a>>,
     /// PD1-11 Publicity Indicator
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 1 (HL7 v2.3).
     #[doc(alias = "PD1-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 1, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_indicator: ::core::option::Option<Ce<'a>>,
     /// PD1-12 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PD1-12")]
     #[hl7(field = 12, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NK1` segment: Next of kin.
 #[doc(alias = "NK1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NK1")]
 pub struct Nk1<'a> {
     /// NK1-1 Set ID - Next of Kin
@@ -1732,30 +2899,50 @@ pub struct Nk1<'a> {
     /// `XPN`, usage `O`, `0..*` (HL7 v2.3).
     #[doc(alias = "NK1-2")]
     #[hl7(field = 2, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-3 Relationship
     ///
     /// `CE`, usage `O`, `0..1`, table 0063, length 60 (HL7 v2.3).
     #[doc(alias = "NK1-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 60, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship: ::core::option::Option<Ce<'a>>,
     /// NK1-4 Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 106 (HL7 v2.3).
     #[doc(alias = "NK1-4")]
     #[hl7(field = 4, datatype = XAD, usage = O, min = 0, max = *, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub address: ::std::vec::Vec<Xad<'a>>,
     /// NK1-5 Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "NK1-5")]
     #[hl7(field = 5, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-6 Business Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "NK1-6")]
     #[hl7(field = 6, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub business_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-7 Contact Role
     ///
@@ -1768,18 +2955,30 @@ pub struct Nk1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "NK1-8")]
     #[hl7(field = 8, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// NK1-9 End Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "NK1-9")]
     #[hl7(field = 9, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// NK1-10 Next of Kin/Associated Parties Job Title
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "NK1-10")]
     #[hl7(field = 10, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_job_title: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -1788,18 +2987,30 @@ pub struct Nk1<'a> {
     /// `JCC`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "NK1-11")]
     #[hl7(field = 11, datatype = JCC, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_job_associated_parties_code_class: ::core::option::Option<Jcc<'a>>,
     /// NK1-12 Next of Kin/Associated Parties Employee Number
     ///
     /// `CX`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "NK1-12")]
     #[hl7(field = 12, datatype = CX, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_employee_number: ::core::option::Option<Cx<'a>>,
     /// NK1-13 Organization Name
     ///
     /// `XON`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "NK1-13")]
     #[hl7(field = 13, datatype = XON, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub organization_name: ::std::vec::Vec<Xon<'a>>,
     /// NK1-14 Marital Status
     ///
@@ -1814,154 +3025,259 @@ pub struct Nk1<'a> {
         len = 1,
         table = "0002"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub marital_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// NK1-15 Sex
     ///
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.3).
     #[doc(alias = "NK1-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sex: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-16 Date of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "NK1-16")]
     #[hl7(field = 16, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_of_birth: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// NK1-17 Living Dependency
     ///
     /// `IS`, usage `O`, `0..1`, table 0223, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 2, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-18 Ambulatory Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0009, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-18")]
     #[hl7(field = 18, datatype = IS, usage = O, len = 2, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ambulatory_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-19 Citizenship
     ///
     /// `IS`, usage `O`, `0..1`, table 0171, length 4 (HL7 v2.3).
     #[doc(alias = "NK1-19")]
     #[hl7(field = 19, datatype = IS, usage = O, len = 4, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub citizenship: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-20 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 60 (HL7 v2.3).
     #[doc(alias = "NK1-20")]
     #[hl7(field = 20, datatype = CE, usage = O, len = 60, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// NK1-21 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-22 Publicity Indicator
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 1 (HL7 v2.3).
     #[doc(alias = "NK1-22")]
     #[hl7(field = 22, datatype = CE, usage = O, len = 1, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_indicator: ::core::option::Option<Ce<'a>>,
     /// NK1-23 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "NK1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// NK1-24 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-24")]
     #[hl7(field = 24, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-25 Religion
     ///
     /// `IS`, usage `O`, `0..1`, table 0006, length 3 (HL7 v2.3).
     #[doc(alias = "NK1-25")]
     #[hl7(field = 25, datatype = IS, usage = O, len = 3, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-26 Mother’s Maiden Name
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "NK1-26")]
     #[hl7(field = 26, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mother_s_maiden_name: ::core::option::Option<Xpn<'a>>,
     /// NK1-27 Nationality Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 80 (HL7 v2.3).
     #[doc(alias = "NK1-27")]
     #[hl7(field = 27, datatype = CE, usage = O, len = 80, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality_code: ::core::option::Option<Ce<'a>>,
     /// NK1-28 Ethnic Group
     ///
     /// `IS`, usage `O`, `0..1`, table 0189, length 1 (HL7 v2.3).
     #[doc(alias = "NK1-28")]
     #[hl7(field = 28, datatype = IS, usage = O, len = 1, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ethnic_group: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-29 Contact Reason
     ///
     /// `CE`, usage `O`, `0..1`, table 0222, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-29")]
     #[hl7(field = 29, datatype = CE, usage = O, len = 2, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_reason: ::core::option::Option<Ce<'a>>,
     /// NK1-30 Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 48 (HL7 v2.3).
     #[doc(alias = "NK1-30")]
     #[hl7(field = 30, datatype = XPN, usage = O, min = 0, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-31 Contact Person’s Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "NK1-31")]
     #[hl7(field = 31, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-32 Contact Person’s Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 106 (HL7 v2.3).
     #[doc(alias = "NK1-32")]
     #[hl7(field = 32, datatype = XAD, usage = O, min = 0, max = *, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_address: ::std::vec::Vec<Xad<'a>>,
     /// NK1-33 Associated Party’s Identifiers
     ///
     /// `CX`, usage `O`, `0..*`, length 32 (HL7 v2.3).
     #[doc(alias = "NK1-33")]
     #[hl7(field = 33, datatype = CX, usage = O, min = 0, max = *, len = 32)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub associated_party_s_identifiers: ::std::vec::Vec<Cx<'a>>,
     /// NK1-34 Job Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0311, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-34")]
     #[hl7(field = 34, datatype = IS, usage = O, len = 2, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-35 Race
     ///
     /// `IS`, usage `O`, `0..1`, table 0005, length 1 (HL7 v2.3).
     #[doc(alias = "NK1-35")]
     #[hl7(field = 35, datatype = IS, usage = O, len = 1, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub race: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-36 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.3).
     #[doc(alias = "NK1-36")]
     #[hl7(field = 36, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-37 Contact Person Social Security Number
     ///
     /// `ST`, usage `O`, `0..1`, length 16 (HL7 v2.3).
     #[doc(alias = "NK1-37")]
     #[hl7(field = 37, datatype = ST, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_person_social_security_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PV1` segment: Patient visit.
 #[doc(alias = "PV1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PV1")]
 pub struct Pv1<'a> {
     /// PV1-1 Set ID - Patient Visit
@@ -1969,6 +3285,10 @@ pub struct Pv1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "PV1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_patient_visit: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// PV1-2 Patient Class
     ///
@@ -1981,36 +3301,60 @@ pub struct Pv1<'a> {
     /// `PL`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-3")]
     #[hl7(field = 3, datatype = PL, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigned_patient_location: ::core::option::Option<Pl<'a>>,
     /// PV1-4 Admission Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0007, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 2, table = "0007")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admission_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-5 Preadmit Number
     ///
     /// `CX`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "PV1-5")]
     #[hl7(field = 5, datatype = CX, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preadmit_number: ::core::option::Option<Cx<'a>>,
     /// PV1-6 Prior Patient Location
     ///
     /// `PL`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-6")]
     #[hl7(field = 6, datatype = PL, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_location: ::core::option::Option<Pl<'a>>,
     /// PV1-7 Attending Doctor
     ///
     /// `XCN`, usage `O`, `0..1`, table 0010, length 60 (HL7 v2.3).
     #[doc(alias = "PV1-7")]
     #[hl7(field = 7, datatype = XCN, usage = O, len = 60, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub attending_doctor: ::core::option::Option<Xcn<'a>>,
     /// PV1-8 Referring Doctor
     ///
     /// `XCN`, usage `O`, `0..1`, table 0010, length 60 (HL7 v2.3).
     #[doc(alias = "PV1-8")]
     #[hl7(field = 8, datatype = XCN, usage = O, len = 60, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub referring_doctor: ::core::option::Option<Xcn<'a>>,
     /// PV1-9 Consulting Doctor
     ///
@@ -2025,66 +3369,110 @@ pub struct Pv1<'a> {
         len = 60,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub consulting_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-10 Hospital Service
     ///
     /// `ID`, usage `O`, `0..1`, table 0069, length 3 (HL7 v2.3).
     #[doc(alias = "PV1-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 3, table = "0069")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub hospital_service: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-11 Temporary Location
     ///
     /// `PL`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-11")]
     #[hl7(field = 11, datatype = PL, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub temporary_location: ::core::option::Option<Pl<'a>>,
     /// PV1-12 Preadmit Test Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0087, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-12")]
     #[hl7(field = 12, datatype = ID, usage = O, len = 2, table = "0087")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preadmit_test_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-13 Readmission Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0092, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-13")]
     #[hl7(field = 13, datatype = ID, usage = O, len = 2, table = "0092")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub readmission_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-14 Admit Source
     ///
     /// `ID`, usage `O`, `0..1`, table 0023, length 3 (HL7 v2.3).
     #[doc(alias = "PV1-14")]
     #[hl7(field = 14, datatype = ID, usage = O, len = 3, table = "0023")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_source: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-15 Ambulatory Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0009, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 2, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ambulatory_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-16 VIP Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0099, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 2, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-17 Admitting Doctor
     ///
     /// `XCN`, usage `O`, `0..1`, table 0010, length 60 (HL7 v2.3).
     #[doc(alias = "PV1-17")]
     #[hl7(field = 17, datatype = XCN, usage = O, len = 60, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admitting_doctor: ::core::option::Option<Xcn<'a>>,
     /// PV1-18 Patient Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0018, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 2, table = "0018")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-19 Visit Number
     ///
     /// `CX`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "PV1-19")]
     #[hl7(field = 19, datatype = CX, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_number: ::core::option::Option<Cx<'a>>,
     /// PV1-20 Financial Class
     ///
@@ -2099,24 +3487,40 @@ pub struct Pv1<'a> {
         len = 50,
         table = "0064"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub financial_class: ::std::vec::Vec<Fc<'a>>,
     /// PV1-21 Charge Price Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0032, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-21")]
     #[hl7(field = 21, datatype = ID, usage = O, len = 2, table = "0032")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_price_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-22 Courtesy Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0045, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 2, table = "0045")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub courtesy_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-23 Credit Rating
     ///
     /// `ID`, usage `O`, `0..1`, table 0046, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 2, table = "0046")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub credit_rating: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-24 Contract Code
     ///
@@ -2131,168 +3535,280 @@ pub struct Pv1<'a> {
         len = 2,
         table = "0044"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_code: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// PV1-25 Contract Effective Date
     ///
     /// `DT`, usage `O`, `0..*`, length 8 (HL7 v2.3).
     #[doc(alias = "PV1-25")]
     #[hl7(field = 25, datatype = DT, usage = O, min = 0, max = *, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_effective_date: ::std::vec::Vec<::hl7_runtime::types::Dt<'a>>,
     /// PV1-26 Contract Amount
     ///
     /// `NM`, usage `O`, `0..*`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-26")]
     #[hl7(field = 26, datatype = NM, usage = O, min = 0, max = *, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_amount: ::std::vec::Vec<::hl7_runtime::types::Nm<'a>>,
     /// PV1-27 Contract Period
     ///
     /// `NM`, usage `O`, `0..*`, length 3 (HL7 v2.3).
     #[doc(alias = "PV1-27")]
     #[hl7(field = 27, datatype = NM, usage = O, min = 0, max = *, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_period: ::std::vec::Vec<::hl7_runtime::types::Nm<'a>>,
     /// PV1-28 Interest Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0073, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-28")]
     #[hl7(field = 28, datatype = ID, usage = O, len = 2, table = "0073")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub interest_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-29 Transfer to Bad Debt Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0110, length 1 (HL7 v2.3).
     #[doc(alias = "PV1-29")]
     #[hl7(field = 29, datatype = ID, usage = O, len = 1, table = "0110")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_to_bad_debt_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-30 Transfer to Bad Debt Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV1-30")]
     #[hl7(field = 30, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_to_bad_debt_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV1-31 Bad Debt Agency Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0021, length 10 (HL7 v2.3).
     #[doc(alias = "PV1-31")]
     #[hl7(field = 31, datatype = ID, usage = O, len = 10, table = "0021")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_agency_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-32 Bad Debt Transfer Amount
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-32")]
     #[hl7(field = 32, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_transfer_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-33 Bad Debt Recovery Amount
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-33")]
     #[hl7(field = 33, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_recovery_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-34 Delete Account Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0111, length 1 (HL7 v2.3).
     #[doc(alias = "PV1-34")]
     #[hl7(field = 34, datatype = ID, usage = O, len = 1, table = "0111")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delete_account_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-35 Delete Account Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV1-35")]
     #[hl7(field = 35, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delete_account_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV1-36 Discharge Disposition
     ///
     /// `ID`, usage `O`, `0..1`, table 0112, length 3 (HL7 v2.3).
     #[doc(alias = "PV1-36")]
     #[hl7(field = 36, datatype = ID, usage = O, len = 3, table = "0112")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharge_disposition: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-37 Discharged to Location
     ///
     /// `CM_DLD`, usage `O`, `0..1`, table 0113, length 25 (HL7 v2.3).
     #[doc(alias = "PV1-37")]
     #[hl7(field = 37, usage = O, len = 25, table = "0113")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharged_to_location: ::core::option::Option<CmDld<'a>>,
     /// PV1-38 Diet Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0114, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-38")]
     #[hl7(field = 38, datatype = ID, usage = O, len = 2, table = "0114")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diet_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-39 Servicing Facility
     ///
     /// `ID`, usage `O`, `0..1`, table 0115, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-39")]
     #[hl7(field = 39, datatype = ID, usage = O, len = 2, table = "0115")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub servicing_facility: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-40 Bed Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0116, length 1 (HL7 v2.3).
     #[doc(alias = "PV1-40")]
     #[hl7(field = 40, datatype = IS, usage = O, len = 1, table = "0116")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-41 Account Status
     ///
     /// `ID`, usage `O`, `0..1`, table 0117, length 2 (HL7 v2.3).
     #[doc(alias = "PV1-41")]
     #[hl7(field = 41, datatype = ID, usage = O, len = 2, table = "0117")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub account_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV1-42 Pending Location
     ///
     /// `PL`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-42")]
     #[hl7(field = 42, datatype = PL, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pending_location: ::core::option::Option<Pl<'a>>,
     /// PV1-43 Prior Temporary Location
     ///
     /// `PL`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-43")]
     #[hl7(field = 43, datatype = PL, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_temporary_location: ::core::option::Option<Pl<'a>>,
     /// PV1-44 Admit Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "PV1-44")]
     #[hl7(field = 44, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV1-45 Discharge Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "PV1-45")]
     #[hl7(field = 45, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharge_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV1-46 Current Patient Balance
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-46")]
     #[hl7(field = 46, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub current_patient_balance: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-47 Total Charges
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-47")]
     #[hl7(field = 47, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_charges: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-48 Total Adjustments
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-48")]
     #[hl7(field = 48, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_adjustments: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-49 Total Payments
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV1-49")]
     #[hl7(field = 49, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_payments: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-50 Alternate Visit ID
     ///
     /// `CX`, usage `O`, `0..1`, table 0192, length 20 (HL7 v2.3).
     #[doc(alias = "PV1-50")]
     #[hl7(field = 50, datatype = CX, usage = O, len = 20, table = "0192")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_visit_id: ::core::option::Option<Cx<'a>>,
     /// PV1-51 Visit Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0326, length 1 (HL7 v2.3).
     #[doc(alias = "PV1-51")]
     #[hl7(field = 51, datatype = IS, usage = O, len = 1, table = "0326")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-52 Other Healthcare Provider
     ///
@@ -2307,14 +3823,27 @@ pub struct Pv1<'a> {
         len = 60,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub other_healthcare_provider: ::std::vec::Vec<Xcn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PV2` segment: Patient visit - additional information.
 #[doc(alias = "PV2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PV2")]
 pub struct Pv2<'a> {
     /// PV2-1 Prior Pending Location
@@ -2322,60 +3851,100 @@ pub struct Pv2<'a> {
     /// `PL`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "PV2-1")]
     #[hl7(field = 1, datatype = PL, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_pending_location: ::core::option::Option<Pl<'a>>,
     /// PV2-2 Accommodation Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0129, length 60 (HL7 v2.3).
     #[doc(alias = "PV2-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 60, table = "0129")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accommodation_code: ::core::option::Option<Ce<'a>>,
     /// PV2-3 Admit Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "PV2-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_reason: ::core::option::Option<Ce<'a>>,
     /// PV2-4 Transfer Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "PV2-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_reason: ::core::option::Option<Ce<'a>>,
     /// PV2-5 Patient Valuables
     ///
     /// `ST`, usage `O`, `0..*`, length 25 (HL7 v2.3).
     #[doc(alias = "PV2-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_valuables: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// PV2-6 Patient Valuables Location
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.3).
     #[doc(alias = "PV2-6")]
     #[hl7(field = 6, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_valuables_location: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PV2-7 Visit User Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0130, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-7")]
     #[hl7(field = 7, datatype = IS, usage = O, len = 2, table = "0130")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_user_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-8 Expected Admit Date
     ///
     /// `TS`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_admit_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV2-9 Expected Discharge Date
     ///
     /// `TS`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-9")]
     #[hl7(field = 9, datatype = TS, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_discharge_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV2-10 Estimated Length of Inpatient Stay
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "PV2-10")]
     #[hl7(field = 10, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub estimated_length_of_inpatient_stay: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -2384,6 +3953,10 @@ pub struct Pv2<'a> {
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "PV2-11")]
     #[hl7(field = 11, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub actual_length_of_inpatient_stay: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -2392,24 +3965,40 @@ pub struct Pv2<'a> {
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.3).
     #[doc(alias = "PV2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PV2-13 Referral Source Code
     ///
     /// `XCN`, usage `O`, `0..1`, length 90 (HL7 v2.3).
     #[doc(alias = "PV2-13")]
     #[hl7(field = 13, datatype = XCN, usage = O, len = 90)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub referral_source_code: ::core::option::Option<Xcn<'a>>,
     /// PV2-14 Previous Service Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-14")]
     #[hl7(field = 14, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub previous_service_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-15 Employment Illness Related Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_illness_related_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -2418,30 +4007,50 @@ pub struct Pv2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0213, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-16")]
     #[hl7(field = 16, datatype = IS, usage = O, len = 1, table = "0213")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub purge_status_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-17 Purge Status Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-17")]
     #[hl7(field = 17, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub purge_status_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-18 Special Program Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0214, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-18")]
     #[hl7(field = 18, datatype = IS, usage = O, len = 2, table = "0214")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_program_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-19 Retention Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-19")]
     #[hl7(field = 19, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub retention_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-20 Expected Number of Insurance Plans
     ///
     /// `NM`, usage `O`, `0..1`, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-20")]
     #[hl7(field = 20, datatype = NM, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_number_of_insurance_plans: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -2450,42 +4059,70 @@ pub struct Pv2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0215, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 1, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_publicity_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-22 Visit Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-23 Clinic Organization Name
     ///
     /// `XON`, usage `O`, `0..*`, length 90 (HL7 v2.3).
     #[doc(alias = "PV2-23")]
     #[hl7(field = 23, datatype = XON, usage = O, min = 0, max = *, len = 90)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub clinic_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// PV2-24 Patient Status Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0216, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-24")]
     #[hl7(field = 24, datatype = IS, usage = O, len = 2, table = "0216")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_status_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-25 Visit Priority Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0217, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-25")]
     #[hl7(field = 25, datatype = IS, usage = O, len = 1, table = "0217")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_priority_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-26 Previous Treatment Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-26")]
     #[hl7(field = 26, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub previous_treatment_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-27 Expected Discharge Disposition
     ///
     /// `IS`, usage `O`, `0..1`, table 0112, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-27")]
     #[hl7(field = 27, datatype = IS, usage = O, len = 2, table = "0112")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_discharge_disposition: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -2494,18 +4131,30 @@ pub struct Pv2<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-28")]
     #[hl7(field = 28, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_on_file_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-29 First Similar Illness Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "PV2-29")]
     #[hl7(field = 29, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub first_similar_illness_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-30 Patient Charge Adjustment Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0218, length 3 (HL7 v2.3).
     #[doc(alias = "PV2-30")]
     #[hl7(field = 30, datatype = IS, usage = O, len = 3, table = "0218")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_charge_adjustment_code: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -2514,30 +4163,50 @@ pub struct Pv2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0219, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 2, table = "0219")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub recurring_service_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-32 Billing Media Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-32")]
     #[hl7(field = 32, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub billing_media_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-33 Expected Surgery Date & Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "PV2-33")]
     #[hl7(field = 33, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_surgery_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV2-34 Military Partnership Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-34")]
     #[hl7(field = 34, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_partnership_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-35 Military Non-Availabiltiy Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "PV2-35")]
     #[hl7(field = 35, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_non_availabiltiy_code: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -2546,20 +4215,37 @@ pub struct Pv2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-36")]
     #[hl7(field = 36, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub newborn_baby_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-37 Baby Detained Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "PV2-37")]
     #[hl7(field = 37, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub baby_detained_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DB1` segment: Disability Segment.
 #[doc(alias = "DB1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DB1")]
 pub struct Db1<'a> {
     /// DB1-1 Set ID - DB1
@@ -2573,36 +4259,60 @@ pub struct Db1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0334, length 2 (HL7 v2.3).
     #[doc(alias = "DB1-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 2, table = "0334")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disabled_person_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DB1-3 Disabled person identifier
     ///
     /// `CX`, usage `O`, `0..*`, length 32 (HL7 v2.3).
     #[doc(alias = "DB1-3")]
     #[hl7(field = 3, datatype = CX, usage = O, min = 0, max = *, len = 32)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub disabled_person_identifier: ::std::vec::Vec<Cx<'a>>,
     /// DB1-4 Disabled Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "DB1-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disabled_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DB1-5 Disability start date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "DB1-5")]
     #[hl7(field = 5, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// DB1-6 Disability end date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "DB1-6")]
     #[hl7(field = 6, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// DB1-7 Disability return to work date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "DB1-7")]
     #[hl7(field = 7, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_return_to_work_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2611,16 +4321,29 @@ pub struct Db1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "DB1-8")]
     #[hl7(field = 8, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_unable_to_work_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OBX` segment: Observation segment.
 #[doc(alias = "OBX")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBX")]
 pub struct Obx<'a> {
     /// OBX-1 Set ID - OBX
@@ -2628,6 +4351,10 @@ pub struct Obx<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "OBX-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_obx: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// OBX-2 Value Type
     ///
@@ -2646,24 +4373,40 @@ pub struct Obx<'a> {
     /// `ST`, usage `C`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "OBX-4")]
     #[hl7(field = 4, datatype = ST, usage = C, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_sub_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-5 Observation Value
     ///
     /// `varies`, usage `C`, `0..*`, length 65536 (HL7 v2.3).
     #[doc(alias = "OBX-5")]
     #[hl7(field = 5, usage = C, min = 0, max = *, len = 65536)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_value: ::std::vec::Vec<::hl7_runtime::types::Varies<'a>>,
     /// OBX-6 Units
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBX-6")]
     #[hl7(field = 6, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub units: ::core::option::Option<Ce<'a>>,
     /// OBX-7 References Range
     ///
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.3).
     #[doc(alias = "OBX-7")]
     #[hl7(field = 7, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub references_range: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-8 Abnormal Flags
     ///
@@ -2678,18 +4421,30 @@ pub struct Obx<'a> {
         len = 5,
         table = "0078"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub abnormal_flags: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// OBX-9 Probability
     ///
     /// `NM`, usage `O`, `0..1`, length 5 (HL7 v2.3).
     #[doc(alias = "OBX-9")]
     #[hl7(field = 9, datatype = NM, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub probability: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// OBX-10 Nature of Abnormal Test
     ///
     /// `ID`, usage `O`, `0..1`, table 0080, length 2 (HL7 v2.3).
     #[doc(alias = "OBX-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 2, table = "0080")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nature_of_abnormal_test: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBX-11 Observ Result Status
     ///
@@ -2702,6 +4457,10 @@ pub struct Obx<'a> {
     /// `TS`, usage `C`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBX-12")]
     #[hl7(field = 12, datatype = TS, usage = C, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_last_obs_normal_values: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -2710,12 +4469,20 @@ pub struct Obx<'a> {
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "OBX-13")]
     #[hl7(field = 13, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub user_defined_access_checks: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-14 Date/Time of the Observation
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBX-14")]
     #[hl7(field = 14, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_the_observation: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -2724,26 +4491,47 @@ pub struct Obx<'a> {
     /// `CE`, usage `C`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBX-15")]
     #[hl7(field = 15, datatype = CE, usage = C, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub producer_s_id: ::core::option::Option<Ce<'a>>,
     /// OBX-16 Responsible Observer
     ///
     /// `XCN`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "OBX-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub responsible_observer: ::core::option::Option<Xcn<'a>>,
     /// OBX-17 Observation Method
     ///
     /// `CE`, usage `O`, `0..*`, length 80 (HL7 v2.3).
     #[doc(alias = "OBX-17")]
     #[hl7(field = 17, datatype = CE, usage = O, min = 0, max = *, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_method: ::std::vec::Vec<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `AL1` segment: Patient allergy information.
 #[doc(alias = "AL1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "AL1")]
 pub struct Al1<'a> {
     /// AL1-1 Set ID - AL1
@@ -2757,6 +4545,10 @@ pub struct Al1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0127, length 2 (HL7 v2.3).
     #[doc(alias = "AL1-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 2, table = "0127")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// AL1-3 Allergy Code/Mnemonic/ Description
     ///
@@ -2769,26 +4561,47 @@ pub struct Al1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0128, length 2 (HL7 v2.3).
     #[doc(alias = "AL1-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 2, table = "0128")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_severity: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// AL1-5 Allergy Reaction
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "AL1-5")]
     #[hl7(field = 5, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_reaction: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AL1-6 Identification Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "AL1-6")]
     #[hl7(field = 6, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identification_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DG1` segment: Diagnosis.
 #[doc(alias = "DG1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DG1")]
 pub struct Dg1<'a> {
     /// DG1-1 Set ID - Diagnosis
@@ -2802,24 +4615,40 @@ pub struct Dg1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0053, length 2 (HL7 v2.3).
     #[doc(alias = "DG1-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 2, table = "0053")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_coding_method: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-3 Diagnosis Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0051, length 60 (HL7 v2.3).
     #[doc(alias = "DG1-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 60, table = "0051")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_code: ::core::option::Option<Ce<'a>>,
     /// DG1-4 Diagnosis Description
     ///
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.3).
     #[doc(alias = "DG1-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DG1-5 Diagnosis Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "DG1-5")]
     #[hl7(field = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// DG1-6 Diagnosis Type
     ///
@@ -2832,86 +4661,147 @@ pub struct Dg1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0118, length 60 (HL7 v2.3).
     #[doc(alias = "DG1-7")]
     #[hl7(field = 7, datatype = CE, usage = O, len = 60, table = "0118")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub major_diagnostic_category: ::core::option::Option<Ce<'a>>,
     /// DG1-8 Diagnostic Related Group
     ///
     /// `CE`, usage `O`, `0..1`, table 0055, length 60 (HL7 v2.3).
     #[doc(alias = "DG1-8")]
     #[hl7(field = 8, datatype = CE, usage = O, len = 60, table = "0055")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_related_group: ::core::option::Option<Ce<'a>>,
     /// DG1-9 DRG Approval Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "DG1-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-10 DRG Grouper Review Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0056, length 2 (HL7 v2.3).
     #[doc(alias = "DG1-10")]
     #[hl7(field = 10, datatype = IS, usage = O, len = 2, table = "0056")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouper_review_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DG1-11 Outlier Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0083, length 60 (HL7 v2.3).
     #[doc(alias = "DG1-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 60, table = "0083")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_type: ::core::option::Option<Ce<'a>>,
     /// DG1-12 Outlier Days
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "DG1-12")]
     #[hl7(field = 12, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DG1-13 Outlier Cost
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "DG1-13")]
     #[hl7(field = 13, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_cost: ::core::option::Option<Cp<'a>>,
     /// DG1-14 Grouper Version and Type
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "DG1-14")]
     #[hl7(field = 14, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouper_version_and_type: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DG1-15 Diagnosis Priority
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "DG1-15")]
     #[hl7(field = 15, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DG1-16 Diagnosing Clinician
     ///
     /// `XCN`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "DG1-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub diagnosing_clinician: ::std::vec::Vec<Xcn<'a>>,
     /// DG1-17 Diagnosis Classification
     ///
     /// `IS`, usage `O`, `0..1`, table 0228, length 3 (HL7 v2.3).
     #[doc(alias = "DG1-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 3, table = "0228")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_classification: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DG1-18 Confidential Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "DG1-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-19 Attestation Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "DG1-19")]
     #[hl7(field = 19, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub attestation_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DRG` segment: Diagnosis Related Group.
 #[doc(alias = "DRG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DRG")]
 pub struct Drg<'a> {
     /// DRG-1 Diagnostic Related Group
@@ -2919,68 +4809,117 @@ pub struct Drg<'a> {
     /// `CE`, usage `O`, `0..1`, table 0055, length 4 (HL7 v2.3).
     #[doc(alias = "DRG-1")]
     #[hl7(field = 1, datatype = CE, usage = O, len = 4, table = "0055")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_related_group: ::core::option::Option<Ce<'a>>,
     /// DRG-2 DRG Assigned Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "DRG-2")]
     #[hl7(field = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_assigned_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// DRG-3 DRG Approval Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "DRG-3")]
     #[hl7(field = 3, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DRG-4 DRG Grouper Review Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0056, length 2 (HL7 v2.3).
     #[doc(alias = "DRG-4")]
     #[hl7(field = 4, datatype = IS, usage = O, len = 2, table = "0056")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouper_review_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DRG-5 Outlier Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0083, length 60 (HL7 v2.3).
     #[doc(alias = "DRG-5")]
     #[hl7(field = 5, datatype = CE, usage = O, len = 60, table = "0083")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_type: ::core::option::Option<Ce<'a>>,
     /// DRG-6 Outlier Days
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "DRG-6")]
     #[hl7(field = 6, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DRG-7 Outlier Cost
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "DRG-7")]
     #[hl7(field = 7, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_cost: ::core::option::Option<Cp<'a>>,
     /// DRG-8 DRG Payor
     ///
     /// `IS`, usage `O`, `0..1`, table 0229, length 1 (HL7 v2.3).
     #[doc(alias = "DRG-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 1, table = "0229")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_payor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DRG-9 Outlier Reimbursement
     ///
     /// `CP`, usage `O`, `0..1`, length 9 (HL7 v2.3).
     #[doc(alias = "DRG-9")]
     #[hl7(field = 9, datatype = CP, usage = O, len = 9)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_reimbursement: ::core::option::Option<Cp<'a>>,
     /// DRG-10 Confidential Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "DRG-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PR1` segment: Procedures.
 #[doc(alias = "PR1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PR1")]
 pub struct Pr1<'a> {
     /// PR1-1 Set ID - Procedure
@@ -3000,18 +4939,30 @@ pub struct Pr1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0088, length 80 (HL7 v2.3).
     #[doc(alias = "PR1-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 80, table = "0088")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_code: ::core::option::Option<Ce<'a>>,
     /// PR1-4 Procedure Description
     ///
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.3).
     #[doc(alias = "PR1-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PR1-5 Procedure Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "PR1-5")]
     #[hl7(field = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PR1-6 Procedure Type
     ///
@@ -3024,6 +4975,10 @@ pub struct Pr1<'a> {
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "PR1-7")]
     #[hl7(field = 7, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_minutes: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-8 Anesthesiologist
     ///
@@ -3038,18 +4993,30 @@ pub struct Pr1<'a> {
         len = 120,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub anesthesiologist: ::std::vec::Vec<Xcn<'a>>,
     /// PR1-9 Anesthesia Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0019, length 2 (HL7 v2.3).
     #[doc(alias = "PR1-9")]
     #[hl7(field = 9, datatype = IS, usage = O, len = 2, table = "0019")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anesthesia_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PR1-10 Anesthesia Minutes
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "PR1-10")]
     #[hl7(field = 10, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anesthesia_minutes: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-11 Surgeon
     ///
@@ -3063,6 +5030,10 @@ pub struct Pr1<'a> {
         max = *,
         len = 120,
         table = "0010"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub surgeon: ::std::vec::Vec<Xcn<'a>>,
     /// PR1-12 Procedure Practitioner
@@ -3078,32 +5049,57 @@ pub struct Pr1<'a> {
         len = 230,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_practitioner: ::std::vec::Vec<Xcn<'a>>,
     /// PR1-13 Consent Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0059, length 60 (HL7 v2.3).
     #[doc(alias = "PR1-13")]
     #[hl7(field = 13, datatype = CE, usage = O, len = 60, table = "0059")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub consent_code: ::core::option::Option<Ce<'a>>,
     /// PR1-14 Procedure Priority
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "PR1-14")]
     #[hl7(field = 14, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-15 Associated Diagnosis Code
     ///
     /// `CE`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "PR1-15")]
     #[hl7(field = 15, datatype = CE, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub associated_diagnosis_code: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ROL` segment: Role.
 #[doc(alias = "ROL")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ROL")]
 pub struct Rol<'a> {
     /// ROL-1 Role Instance ID
@@ -3123,6 +5119,10 @@ pub struct Rol<'a> {
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "ROL-3")]
     #[hl7(field = 3, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role: ::core::option::Option<Ce<'a>>,
     /// ROL-4 Role Person
     ///
@@ -3135,32 +5135,57 @@ pub struct Rol<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "ROL-5")]
     #[hl7(field = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_begin_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ROL-6 Role End Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "ROL-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ROL-7 Role Duration
     ///
     /// `CE`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "ROL-7")]
     #[hl7(field = 7, datatype = CE, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_duration: ::core::option::Option<Ce<'a>>,
     /// ROL-8 Role Action (Assumption) Reason
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "ROL-8")]
     #[hl7(field = 8, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_action_assumption_reason: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `GT1` segment: Guarantor.
 #[doc(alias = "GT1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "GT1")]
 pub struct Gt1<'a> {
     /// GT1-1 Set ID - Guarantor
@@ -3174,42 +5199,70 @@ pub struct Gt1<'a> {
     /// `CX`, usage `O`, `0..*`, length 59 (HL7 v2.3).
     #[doc(alias = "GT1-2")]
     #[hl7(field = 2, datatype = CX, usage = O, min = 0, max = *, len = 59)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-3 Guarantor Name
     ///
     /// `XPN`, usage `R`, `1..*`, length 48 (HL7 v2.3).
     #[doc(alias = "GT1-3")]
     #[hl7(field = 3, datatype = XPN, usage = R, min = 1, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-4 Guarantor Spouse Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 48 (HL7 v2.3).
     #[doc(alias = "GT1-4")]
     #[hl7(field = 4, datatype = XPN, usage = O, min = 0, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_spouse_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-5 Guarantor Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 106 (HL7 v2.3).
     #[doc(alias = "GT1-5")]
     #[hl7(field = 5, datatype = XAD, usage = O, min = 0, max = *, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_address: ::std::vec::Vec<Xad<'a>>,
     /// GT1-6 Guarantor Ph Num- Home
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "GT1-6")]
     #[hl7(field = 6, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_ph_num_home: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-7 Guarantor Ph Num-Business
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "GT1-7")]
     #[hl7(field = 7, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_ph_num_business: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-8 Guarantor Date/Time of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "GT1-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_time_of_birth: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3218,72 +5271,120 @@ pub struct Gt1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-9")]
     #[hl7(field = 9, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_sex: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-10 Guarantor Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0068, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-10")]
     #[hl7(field = 10, datatype = IS, usage = O, len = 2, table = "0068")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-11 Guarantor Relationship
     ///
     /// `IS`, usage `O`, `0..1`, table 0063, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-11")]
     #[hl7(field = 11, datatype = IS, usage = O, len = 2, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_relationship: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-12 Guarantor SSN
     ///
     /// `ST`, usage `O`, `0..1`, length 11 (HL7 v2.3).
     #[doc(alias = "GT1-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 11)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_ssn: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-13 Guarantor Date - Begin
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "GT1-13")]
     #[hl7(field = 13, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_begin: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-14 Guarantor Date - End
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "GT1-14")]
     #[hl7(field = 14, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_end: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-15 Guarantor Priority
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-15")]
     #[hl7(field = 15, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// GT1-16 Guarantor Employer Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 130 (HL7 v2.3).
     #[doc(alias = "GT1-16")]
     #[hl7(field = 16, datatype = XPN, usage = O, min = 0, max = *, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-17 Guarantor Employer Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 106 (HL7 v2.3).
     #[doc(alias = "GT1-17")]
     #[hl7(field = 17, datatype = XAD, usage = O, min = 0, max = *, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_address: ::std::vec::Vec<Xad<'a>>,
     /// GT1-18 Guarantor Employ Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "GT1-18")]
     #[hl7(field = 18, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employ_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-19 Guarantor Employee ID Number
     ///
     /// `CX`, usage `O`, `0..*`, length 20 (HL7 v2.3).
     #[doc(alias = "GT1-19")]
     #[hl7(field = 19, datatype = CX, usage = O, min = 0, max = *, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employee_id_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-20 Guarantor Employment Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0066, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-20")]
     #[hl7(field = 20, datatype = IS, usage = O, len = 2, table = "0066")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_employment_status: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -3292,12 +5393,20 @@ pub struct Gt1<'a> {
     /// `XON`, usage `O`, `0..*`, length 130 (HL7 v2.3).
     #[doc(alias = "GT1-21")]
     #[hl7(field = 21, datatype = XON, usage = O, min = 0, max = *, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_organization: ::std::vec::Vec<Xon<'a>>,
     /// GT1-22 Guarantor Billing Hold Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_billing_hold_flag: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -3306,12 +5415,20 @@ pub struct Gt1<'a> {
     /// `CE`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "GT1-23")]
     #[hl7(field = 23, datatype = CE, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_credit_rating_code: ::core::option::Option<Ce<'a>>,
     /// GT1-24 Guarantor Death Date And Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "GT1-24")]
     #[hl7(field = 24, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_death_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3320,36 +5437,60 @@ pub struct Gt1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-25")]
     #[hl7(field = 25, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_death_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// GT1-26 Guarantor Charge Adjustment Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0218, length 80 (HL7 v2.3).
     #[doc(alias = "GT1-26")]
     #[hl7(field = 26, datatype = CE, usage = O, len = 80, table = "0218")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_charge_adjustment_code: ::core::option::Option<Ce<'a>>,
     /// GT1-27 Guarantor Household Annual Income
     ///
     /// `CP`, usage `O`, `0..1`, length 10 (HL7 v2.3).
     #[doc(alias = "GT1-27")]
     #[hl7(field = 27, datatype = CP, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_household_annual_income: ::core::option::Option<Cp<'a>>,
     /// GT1-28 Guarantor Household Size
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "GT1-28")]
     #[hl7(field = 28, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_household_size: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// GT1-29 Guarantor Employer ID Number
     ///
     /// `CX`, usage `O`, `0..*`, length 20 (HL7 v2.3).
     #[doc(alias = "GT1-29")]
     #[hl7(field = 29, datatype = CX, usage = O, min = 0, max = *, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_id_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-30 Guarantor Marital Status Code
     ///
     /// `IS`, usage `O`, `0..1`, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-30")]
     #[hl7(field = 30, datatype = IS, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_marital_status_code: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -3358,6 +5499,10 @@ pub struct Gt1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "GT1-31")]
     #[hl7(field = 31, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_hire_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -3366,152 +5511,257 @@ pub struct Gt1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "GT1-32")]
     #[hl7(field = 32, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-33 Living Dependency
     ///
     /// `IS`, usage `O`, `0..1`, table 0223, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-33")]
     #[hl7(field = 33, datatype = IS, usage = O, len = 2, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-34 Ambulatory Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0009, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-34")]
     #[hl7(field = 34, datatype = IS, usage = O, len = 2, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ambulatory_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-35 Citizenship
     ///
     /// `IS`, usage `O`, `0..1`, table 0171, length 4 (HL7 v2.3).
     #[doc(alias = "GT1-35")]
     #[hl7(field = 35, datatype = IS, usage = O, len = 4, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub citizenship: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-36 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 60 (HL7 v2.3).
     #[doc(alias = "GT1-36")]
     #[hl7(field = 36, datatype = CE, usage = O, len = 60, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// GT1-37 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-37")]
     #[hl7(field = 37, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-38 Publicity Indicator
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-38")]
     #[hl7(field = 38, datatype = CE, usage = O, len = 1, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_indicator: ::core::option::Option<Ce<'a>>,
     /// GT1-39 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-39")]
     #[hl7(field = 39, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// GT1-40 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-40")]
     #[hl7(field = 40, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-41 Religion
     ///
     /// `IS`, usage `O`, `0..1`, table 0006, length 3 (HL7 v2.3).
     #[doc(alias = "GT1-41")]
     #[hl7(field = 41, datatype = IS, usage = O, len = 3, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-42 Mother’s Maiden Name
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "GT1-42")]
     #[hl7(field = 42, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mother_s_maiden_name: ::core::option::Option<Xpn<'a>>,
     /// GT1-43 Nationality Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 80 (HL7 v2.3).
     #[doc(alias = "GT1-43")]
     #[hl7(field = 43, datatype = CE, usage = O, len = 80, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality_code: ::core::option::Option<Ce<'a>>,
     /// GT1-44 Ethnic Group
     ///
     /// `IS`, usage `O`, `0..1`, table 0189, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-44")]
     #[hl7(field = 44, datatype = IS, usage = O, len = 1, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ethnic_group: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-45 Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 48 (HL7 v2.3).
     #[doc(alias = "GT1-45")]
     #[hl7(field = 45, datatype = XPN, usage = O, min = 0, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-46 Contact Person’s Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "GT1-46")]
     #[hl7(field = 46, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-47 Contact Reason
     ///
     /// `CE`, usage `O`, `0..1`, table 0222, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-47")]
     #[hl7(field = 47, datatype = CE, usage = O, len = 2, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_reason: ::core::option::Option<Ce<'a>>,
     /// GT1-48 Contact Relationship Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0063, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-48")]
     #[hl7(field = 48, datatype = IS, usage = O, len = 2, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_relationship_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-49 Job Title
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "GT1-49")]
     #[hl7(field = 49, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_title: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-50 Job Code/Class
     ///
     /// `JCC`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "GT1-50")]
     #[hl7(field = 50, datatype = JCC, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code_class: ::core::option::Option<Jcc<'a>>,
     /// GT1-51 Guarantor Employer's Organization Name
     ///
     /// `XON`, usage `O`, `0..*`, length 130 (HL7 v2.3).
     #[doc(alias = "GT1-51")]
     #[hl7(field = 51, datatype = XON, usage = O, min = 0, max = *, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_s_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// GT1-52 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-52")]
     #[hl7(field = 52, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-53 Job Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0311, length 2 (HL7 v2.3).
     #[doc(alias = "GT1-53")]
     #[hl7(field = 53, datatype = IS, usage = O, len = 2, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-54 Guarantor Financial Class
     ///
     /// `FC`, usage `O`, `0..1`, table 0064, length 50 (HL7 v2.3).
     #[doc(alias = "GT1-54")]
     #[hl7(field = 54, datatype = FC, usage = O, len = 50, table = "0064")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_financial_class: ::core::option::Option<Fc<'a>>,
     /// GT1-55 Guarantor Race
     ///
     /// `IS`, usage `O`, `0..1`, table 0005, length 1 (HL7 v2.3).
     #[doc(alias = "GT1-55")]
     #[hl7(field = 55, datatype = IS, usage = O, len = 1, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_race: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN1` segment: Insurance.
 #[doc(alias = "IN1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN1")]
 pub struct In1<'a> {
     /// IN1-1 Set ID - Insurance
@@ -3525,6 +5775,10 @@ pub struct In1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0072, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 8, table = "0072")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_plan_id: ::core::option::Option<Ce<'a>>,
     /// IN1-3 Insurance Company ID
     ///
@@ -3537,84 +5791,140 @@ pub struct In1<'a> {
     /// `XON`, usage `O`, `0..1`, length 130 (HL7 v2.3).
     #[doc(alias = "IN1-4")]
     #[hl7(field = 4, datatype = XON, usage = O, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_company_name: ::core::option::Option<Xon<'a>>,
     /// IN1-5 Insurance Company Address
     ///
     /// `XAD`, usage `O`, `0..1`, length 106 (HL7 v2.3).
     #[doc(alias = "IN1-5")]
     #[hl7(field = 5, datatype = XAD, usage = O, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_company_address: ::core::option::Option<Xad<'a>>,
     /// IN1-6 Insurance Co. Contact Ppers
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN1-6")]
     #[hl7(field = 6, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_co_contact_ppers: ::core::option::Option<Xpn<'a>>,
     /// IN1-7 Insurance Co Phone Number
     ///
     /// `XTN`, usage `O`, `0..3`, length 40 (HL7 v2.3).
     #[doc(alias = "IN1-7")]
     #[hl7(field = 7, datatype = XTN, usage = O, min = 0, max = 3, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_co_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN1-8 Group Number
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub group_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-9 Group Name
     ///
     /// `XON`, usage `O`, `0..1`, length 130 (HL7 v2.3).
     #[doc(alias = "IN1-9")]
     #[hl7(field = 9, datatype = XON, usage = O, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub group_name: ::core::option::Option<Xon<'a>>,
     /// IN1-10 Insured's group employer ID
     ///
     /// `CX`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-10")]
     #[hl7(field = 10, datatype = CX, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_group_employer_id: ::core::option::Option<Cx<'a>>,
     /// IN1-11 Insured's Group Emp Name
     ///
     /// `XON`, usage `O`, `0..1`, length 130 (HL7 v2.3).
     #[doc(alias = "IN1-11")]
     #[hl7(field = 11, datatype = XON, usage = O, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_group_emp_name: ::core::option::Option<Xon<'a>>,
     /// IN1-12 Plan Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-12")]
     #[hl7(field = 12, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_effective_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-13 Plan Expiration Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-13")]
     #[hl7(field = 13, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-14 Authorization Information
     ///
     /// `CM_AUI`, usage `O`, `0..1`, length 55 (HL7 v2.3).
     #[doc(alias = "IN1-14")]
     #[hl7(field = 14, usage = O, len = 55)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_information: ::core::option::Option<CmAui<'a>>,
     /// IN1-15 Plan Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0086, length 3 (HL7 v2.3).
     #[doc(alias = "IN1-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 3, table = "0086")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-16 Name of Insured
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN1-16")]
     #[hl7(field = 16, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_insured: ::core::option::Option<Xpn<'a>>,
     /// IN1-17 Insured's Relationship to Patient
     ///
     /// `IS`, usage `O`, `0..1`, table 0063, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 2, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_relationship_to_patient: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -3623,102 +5933,170 @@ pub struct In1<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "IN1-18")]
     #[hl7(field = 18, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_date_of_birth: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IN1-19 Insured's Address
     ///
     /// `XAD`, usage `O`, `0..1`, length 106 (HL7 v2.3).
     #[doc(alias = "IN1-19")]
     #[hl7(field = 19, datatype = XAD, usage = O, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_address: ::core::option::Option<Xad<'a>>,
     /// IN1-20 Assignment of Benefits
     ///
     /// `IS`, usage `O`, `0..1`, table 0135, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-20")]
     #[hl7(field = 20, datatype = IS, usage = O, len = 2, table = "0135")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assignment_of_benefits: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-21 Coordination of Benefits
     ///
     /// `IS`, usage `O`, `0..1`, table 0173, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 2, table = "0173")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coordination_of_benefits: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-22 Coord of Ben. Priority
     ///
     /// `ST`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-22")]
     #[hl7(field = 22, datatype = ST, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coord_of_ben_priority: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-23 Notice of Admission Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub notice_of_admission_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN1-24 Notice of Admission Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-24")]
     #[hl7(field = 24, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub notice_of_admission_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-25 Rpt of Eigibility Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-25")]
     #[hl7(field = 25, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rpt_of_eigibility_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN1-26 Rpt of Eligibility Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-26")]
     #[hl7(field = 26, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rpt_of_eligibility_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-27 Release Information Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0093, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-27")]
     #[hl7(field = 27, datatype = IS, usage = O, len = 2, table = "0093")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub release_information_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-28 Pre-Admit Cert (PAC)
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "IN1-28")]
     #[hl7(field = 28, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pre_admit_cert_pac: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-29 Verification Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "IN1-29")]
     #[hl7(field = 29, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IN1-30 Verification By
     ///
     /// `XPN`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "IN1-30")]
     #[hl7(field = 30, datatype = XPN, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_by: ::core::option::Option<Xpn<'a>>,
     /// IN1-31 Type of Agreement Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0098, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 2, table = "0098")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub type_of_agreement_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-32 Billing Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0022, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-32")]
     #[hl7(field = 32, datatype = IS, usage = O, len = 2, table = "0022")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub billing_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-33 Lifetime Reserve Days
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "IN1-33")]
     #[hl7(field = 33, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub lifetime_reserve_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-34 Delay before lifetime reserve days
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "IN1-34")]
     #[hl7(field = 34, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delay_before_lifetime_reserve_days: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3727,98 +6105,167 @@ pub struct In1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0042, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-35")]
     #[hl7(field = 35, datatype = IS, usage = O, len = 8, table = "0042")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub company_plan_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-36 Policy Number
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "IN1-36")]
     #[hl7(field = 36, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-37 Policy Deductible
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-37")]
     #[hl7(field = 37, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_deductible: ::core::option::Option<Cp<'a>>,
     /// IN1-38 Policy Limit - Amount
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-38")]
     #[hl7(field = 38, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_limit_amount: ::core::option::Option<Cp<'a>>,
     /// IN1-39 Policy Limit - Days
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "IN1-39")]
     #[hl7(field = 39, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_limit_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-40 Room Rate - Semi-Private
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-40")]
     #[hl7(field = 40, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room_rate_semi_private: ::core::option::Option<Cp<'a>>,
     /// IN1-41 Room Rate - Private
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-41")]
     #[hl7(field = 41, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room_rate_private: ::core::option::Option<Cp<'a>>,
     /// IN1-42 Insured's Employment Status
     ///
     /// `CE`, usage `O`, `0..1`, table 0066, length 60 (HL7 v2.3).
     #[doc(alias = "IN1-42")]
     #[hl7(field = 42, datatype = CE, usage = O, len = 60, table = "0066")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employment_status: ::core::option::Option<Ce<'a>>,
     /// IN1-43 Insured's Sex
     ///
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.3).
     #[doc(alias = "IN1-43")]
     #[hl7(field = 43, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_sex: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-44 Insured's Employer Address
     ///
     /// `XAD`, usage `O`, `0..1`, length 106 (HL7 v2.3).
     #[doc(alias = "IN1-44")]
     #[hl7(field = 44, datatype = XAD, usage = O, len = 106)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employer_address: ::core::option::Option<Xad<'a>>,
     /// IN1-45 Verification Status
     ///
     /// `ST`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-45")]
     #[hl7(field = 45, datatype = ST, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_status: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-46 Prior Insurance Plan ID
     ///
     /// `IS`, usage `O`, `0..1`, table 0072, length 8 (HL7 v2.3).
     #[doc(alias = "IN1-46")]
     #[hl7(field = 46, datatype = IS, usage = O, len = 8, table = "0072")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_insurance_plan_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-47 Coverage Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0309, length 3 (HL7 v2.3).
     #[doc(alias = "IN1-47")]
     #[hl7(field = 47, datatype = IS, usage = O, len = 3, table = "0309")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coverage_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-48 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.3).
     #[doc(alias = "IN1-48")]
     #[hl7(field = 48, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-49 Insured's ID Number
     ///
     /// `CX`, usage `O`, `0..1`, length 12 (HL7 v2.3).
     #[doc(alias = "IN1-49")]
     #[hl7(field = 49, datatype = CX, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_id_number: ::core::option::Option<Cx<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN2` segment: Insurance additional info.
 #[doc(alias = "IN2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN2")]
 pub struct In2<'a> {
     /// IN2-1 Insured's Employee ID
@@ -3826,12 +6273,20 @@ pub struct In2<'a> {
     /// `CX`, usage `O`, `0..1`, length 59 (HL7 v2.3).
     #[doc(alias = "IN2-1")]
     #[hl7(field = 1, datatype = CX, usage = O, len = 59)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employee_id: ::core::option::Option<Cx<'a>>,
     /// IN2-2 Insured's Social Security Number
     ///
     /// `ST`, usage `O`, `0..1`, length 11 (HL7 v2.3).
     #[doc(alias = "IN2-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 11)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_social_security_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -3840,24 +6295,40 @@ pub struct In2<'a> {
     /// `XCN`, usage `O`, `0..1`, length 130 (HL7 v2.3).
     #[doc(alias = "IN2-3")]
     #[hl7(field = 3, datatype = XCN, usage = O, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employer_name: ::core::option::Option<Xcn<'a>>,
     /// IN2-4 Employer Information Data
     ///
     /// `IS`, usage `O`, `0..1`, table 0139, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-4")]
     #[hl7(field = 4, datatype = IS, usage = O, len = 1, table = "0139")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employer_information_data: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-5 Mail Claim Party
     ///
     /// `IS`, usage `O`, `0..1`, table 0137, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-5")]
     #[hl7(field = 5, datatype = IS, usage = O, len = 1, table = "0137")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mail_claim_party: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-6 Medicare Health Ins Card Number
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "IN2-6")]
     #[hl7(field = 6, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicare_health_ins_card_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -3866,72 +6337,120 @@ pub struct In2<'a> {
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN2-7")]
     #[hl7(field = 7, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicaid_case_name: ::core::option::Option<Xpn<'a>>,
     /// IN2-8 Medicaid Case Number
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.3).
     #[doc(alias = "IN2-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicaid_case_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-9 Champus Sponsor Name
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN2-9")]
     #[hl7(field = 9, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_sponsor_name: ::core::option::Option<Xpn<'a>>,
     /// IN2-10 Champus ID Number
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "IN2-10")]
     #[hl7(field = 10, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_id_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-11 Dependent of Champus Recipient
     ///
     /// `CE`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "IN2-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dependent_of_champus_recipient: ::core::option::Option<Ce<'a>>,
     /// IN2-12 Champus Organization
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.3).
     #[doc(alias = "IN2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_organization: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-13 Champus Station
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.3).
     #[doc(alias = "IN2-13")]
     #[hl7(field = 13, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_station: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-14 Champus Service
     ///
     /// `IS`, usage `O`, `0..1`, table 0140, length 14 (HL7 v2.3).
     #[doc(alias = "IN2-14")]
     #[hl7(field = 14, datatype = IS, usage = O, len = 14, table = "0140")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_service: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-15 Champus Rank/Grade
     ///
     /// `IS`, usage `O`, `0..1`, table 0141, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 2, table = "0141")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_rank_grade: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-16 Champus Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0142, length 3 (HL7 v2.3).
     #[doc(alias = "IN2-16")]
     #[hl7(field = 16, datatype = IS, usage = O, len = 3, table = "0142")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-17 Champus Retire Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN2-17")]
     #[hl7(field = 17, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_retire_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-18 Champus Non-Avail Cert on File
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub champus_non_avail_cert_on_file: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -3940,30 +6459,50 @@ pub struct In2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-19")]
     #[hl7(field = 19, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub baby_coverage: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-20 Combine Baby Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub combine_baby_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-21 Blood Deductible
     ///
     /// `ST`, usage `O`, `0..1`, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_deductible: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-22 Special Coverage Approval Name
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN2-22")]
     #[hl7(field = 22, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_coverage_approval_name: ::core::option::Option<Xpn<'a>>,
     /// IN2-23 Special Coverage Approval Title
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.3).
     #[doc(alias = "IN2-23")]
     #[hl7(field = 23, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_coverage_approval_title: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -3980,114 +6519,190 @@ pub struct In2<'a> {
         len = 8,
         table = "0143"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub non_covered_insurance_code: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// IN2-25 Payor ID
     ///
     /// `CX`, usage `O`, `0..1`, length 59 (HL7 v2.3).
     #[doc(alias = "IN2-25")]
     #[hl7(field = 25, datatype = CX, usage = O, len = 59)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub payor_id: ::core::option::Option<Cx<'a>>,
     /// IN2-26 Payor Subscriber ID
     ///
     /// `CX`, usage `O`, `0..1`, length 59 (HL7 v2.3).
     #[doc(alias = "IN2-26")]
     #[hl7(field = 26, datatype = CX, usage = O, len = 59)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub payor_subscriber_id: ::core::option::Option<Cx<'a>>,
     /// IN2-27 Eligibility Source
     ///
     /// `IS`, usage `O`, `0..1`, table 0144, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-27")]
     #[hl7(field = 27, datatype = IS, usage = O, len = 1, table = "0144")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub eligibility_source: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-28 Room Coverage Type/Amount
     ///
     /// `CM_RMC`, usage `O`, `0..*`, length 25 (HL7 v2.3).
     #[doc(alias = "IN2-28")]
     #[hl7(field = 28, usage = O, min = 0, max = *, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub room_coverage_type_amount: ::std::vec::Vec<CmRmc<'a>>,
     /// IN2-29 Policy Type/Amount
     ///
     /// `CM_PTA`, usage `O`, `0..*`, length 25 (HL7 v2.3).
     #[doc(alias = "IN2-29")]
     #[hl7(field = 29, usage = O, min = 0, max = *, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub policy_type_amount: ::std::vec::Vec<CmPta<'a>>,
     /// IN2-30 Daily Deductible
     ///
     /// `CM_DDI`, usage `O`, `0..1`, length 25 (HL7 v2.3).
     #[doc(alias = "IN2-30")]
     #[hl7(field = 30, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub daily_deductible: ::core::option::Option<CmDdi<'a>>,
     /// IN2-31 Living Dependency
     ///
     /// `IS`, usage `O`, `0..1`, table 0223, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 2, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-32 Ambulatory Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0009, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-32")]
     #[hl7(field = 32, datatype = IS, usage = O, len = 2, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ambulatory_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-33 Citizenship
     ///
     /// `IS`, usage `O`, `0..1`, table 0171, length 4 (HL7 v2.3).
     #[doc(alias = "IN2-33")]
     #[hl7(field = 33, datatype = IS, usage = O, len = 4, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub citizenship: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-34 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 60 (HL7 v2.3).
     #[doc(alias = "IN2-34")]
     #[hl7(field = 34, datatype = CE, usage = O, len = 60, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// IN2-35 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-35")]
     #[hl7(field = 35, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-36 Publicity Indicator
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-36")]
     #[hl7(field = 36, datatype = CE, usage = O, len = 1, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_indicator: ::core::option::Option<Ce<'a>>,
     /// IN2-37 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-37")]
     #[hl7(field = 37, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-38 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-38")]
     #[hl7(field = 38, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-39 Religion
     ///
     /// `IS`, usage `O`, `0..1`, table 0006, length 3 (HL7 v2.3).
     #[doc(alias = "IN2-39")]
     #[hl7(field = 39, datatype = IS, usage = O, len = 3, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-40 Mother’s Maiden Name
     ///
     /// `XPN`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN2-40")]
     #[hl7(field = 40, datatype = XPN, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mother_s_maiden_name: ::core::option::Option<Xpn<'a>>,
     /// IN2-41 Nationality Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 80 (HL7 v2.3).
     #[doc(alias = "IN2-41")]
     #[hl7(field = 41, datatype = CE, usage = O, len = 80, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality_code: ::core::option::Option<Ce<'a>>,
     /// IN2-42 Ethnic Group
     ///
     /// `IS`, usage `O`, `0..1`, table 0189, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-42")]
     #[hl7(field = 42, datatype = IS, usage = O, len = 1, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ethnic_group: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-43 Marital Status
     ///
@@ -4102,66 +6717,110 @@ pub struct In2<'a> {
         len = 1,
         table = "0002"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub marital_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// IN2-44 Employment Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN2-44")]
     #[hl7(field = 44, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-45 Employment Stop Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN2-45")]
     #[hl7(field = 45, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-46 Job Title
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "IN2-46")]
     #[hl7(field = 46, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_title: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-47 Job Code/Class
     ///
     /// `JCC`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "IN2-47")]
     #[hl7(field = 47, datatype = JCC, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code_class: ::core::option::Option<Jcc<'a>>,
     /// IN2-48 Job Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0311, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-48")]
     #[hl7(field = 48, datatype = IS, usage = O, len = 2, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-49 Employer Contact Person Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 48 (HL7 v2.3).
     #[doc(alias = "IN2-49")]
     #[hl7(field = 49, datatype = XPN, usage = O, min = 0, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub employer_contact_person_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-50 Employer Contact Person Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN2-50")]
     #[hl7(field = 50, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub employer_contact_person_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-51 Employer Contact Reason
     ///
     /// `IS`, usage `O`, `0..1`, table 0222, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-51")]
     #[hl7(field = 51, datatype = IS, usage = O, len = 2, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employer_contact_reason: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-52 Insured’s Contact Person’s Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 48 (HL7 v2.3).
     #[doc(alias = "IN2-52")]
     #[hl7(field = 52, datatype = XPN, usage = O, min = 0, max = *, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-53 Insured’s Contact Person Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN2-53")]
     #[hl7(field = 53, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-54 Insured’s Contact Person Reason
     ///
@@ -4176,12 +6835,20 @@ pub struct In2<'a> {
         len = 2,
         table = "0222"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_reason: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// IN2-55 Relationship To The Patient Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN2-55")]
     #[hl7(field = 55, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship_to_the_patient_start_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -4190,6 +6857,10 @@ pub struct In2<'a> {
     /// `DT`, usage `O`, `0..*`, length 8 (HL7 v2.3).
     #[doc(alias = "IN2-56")]
     #[hl7(field = 56, datatype = DT, usage = O, min = 0, max = *, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub relationship_to_the_patient_stop_date: ::std::vec::Vec<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -4198,6 +6869,10 @@ pub struct In2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0232, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-57")]
     #[hl7(field = 57, datatype = IS, usage = O, len = 2, table = "0232")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_co_contact_reason: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -4206,30 +6881,50 @@ pub struct In2<'a> {
     /// `XTN`, usage `O`, `0..1`, length 40 (HL7 v2.3).
     #[doc(alias = "IN2-58")]
     #[hl7(field = 58, datatype = XTN, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_co_contact_phone_number: ::core::option::Option<Xtn<'a>>,
     /// IN2-59 Policy Scope
     ///
     /// `IS`, usage `O`, `0..1`, table 0312, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-59")]
     #[hl7(field = 59, datatype = IS, usage = O, len = 2, table = "0312")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_scope: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-60 Policy Source
     ///
     /// `IS`, usage `O`, `0..1`, table 0313, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-60")]
     #[hl7(field = 60, datatype = IS, usage = O, len = 2, table = "0313")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_source: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-61 Patient Member Number
     ///
     /// `CX`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "IN2-61")]
     #[hl7(field = 61, datatype = CX, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_member_number: ::core::option::Option<Cx<'a>>,
     /// IN2-62 Guarantor’s Relationship To Insured
     ///
     /// `IS`, usage `O`, `0..1`, table 0063, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-62")]
     #[hl7(field = 62, datatype = IS, usage = O, len = 2, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_s_relationship_to_insured: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -4238,70 +6933,119 @@ pub struct In2<'a> {
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN2-63")]
     #[hl7(field = 63, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_telephone_number_home: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-64 Insured’s Employer Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN2-64")]
     #[hl7(field = 64, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-65 Military Handicapped Program
     ///
     /// `CE`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-65")]
     #[hl7(field = 65, datatype = CE, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_handicapped_program: ::core::option::Option<Ce<'a>>,
     /// IN2-66 Suspend Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-66")]
     #[hl7(field = 66, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suspend_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-67 Co-pay Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-67")]
     #[hl7(field = 67, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub co_pay_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-68 Stoploss Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "IN2-68")]
     #[hl7(field = 68, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub stoploss_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-69 Insured Organization Name And ID
     ///
     /// `XON`, usage `O`, `0..*`, length 130 (HL7 v2.3).
     #[doc(alias = "IN2-69")]
     #[hl7(field = 69, datatype = XON, usage = O, min = 0, max = *, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_organization_name_and_id: ::std::vec::Vec<Xon<'a>>,
     /// IN2-70 Insured Employer Organization Name And ID
     ///
     /// `XON`, usage `O`, `0..*`, length 130 (HL7 v2.3).
     #[doc(alias = "IN2-70")]
     #[hl7(field = 70, datatype = XON, usage = O, min = 0, max = *, len = 130)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_employer_organization_name_and_id: ::std::vec::Vec<Xon<'a>>,
     /// IN2-71 Race
     ///
     /// `IS`, usage `O`, `0..1`, table 0005, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-71")]
     #[hl7(field = 71, datatype = IS, usage = O, len = 1, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub race: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-72 Patient Relationship to Insured
     ///
     /// `ID`, usage `O`, `0..1`, length 1 (HL7 v2.3).
     #[doc(alias = "IN2-72")]
     #[hl7(field = 72, datatype = ID, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_relationship_to_insured: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN3` segment: Insurance additional info - certification.
 #[doc(alias = "IN3")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN3")]
 pub struct In3<'a> {
     /// IN3-1 Set ID - Insurance Certification
@@ -4315,36 +7059,60 @@ pub struct In3<'a> {
     /// `CX`, usage `O`, `0..1`, length 59 (HL7 v2.3).
     #[doc(alias = "IN3-2")]
     #[hl7(field = 2, datatype = CX, usage = O, len = 59)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_number: ::core::option::Option<Cx<'a>>,
     /// IN3-3 Certified By
     ///
     /// `XCN`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-3")]
     #[hl7(field = 3, datatype = XCN, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certified_by: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-4 Certification Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "IN3-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN3-5 Penalty
     ///
     /// `CM_PEN`, usage `O`, `0..1`, table 0148, length 10 (HL7 v2.3).
     #[doc(alias = "IN3-5")]
     #[hl7(field = 5, usage = O, len = 10, table = "0148")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub penalty: ::core::option::Option<CmPen<'a>>,
     /// IN3-6 Certification Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "IN3-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IN3-7 Certification Modify Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "IN3-7")]
     #[hl7(field = 7, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_modify_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -4353,36 +7121,60 @@ pub struct In3<'a> {
     /// `XCN`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-8")]
     #[hl7(field = 8, datatype = XCN, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub operator: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-9 Certification Begin Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN3-9")]
     #[hl7(field = 9, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_begin_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-10 Certification End Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN3-10")]
     #[hl7(field = 10, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-11 Days
     ///
     /// `CM_DTN`, usage `O`, `0..1`, table 0149, length 3 (HL7 v2.3).
     #[doc(alias = "IN3-11")]
     #[hl7(field = 11, usage = O, len = 3, table = "0149")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub days: ::core::option::Option<CmDtn<'a>>,
     /// IN3-12 Non-Concur Code/Description
     ///
     /// `CE`, usage `O`, `0..1`, table 0233, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-12")]
     #[hl7(field = 12, datatype = CE, usage = O, len = 60, table = "0233")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_concur_code_description: ::core::option::Option<Ce<'a>>,
     /// IN3-13 Non-Concur Effective Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "IN3-13")]
     #[hl7(field = 13, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_concur_effective_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -4391,60 +7183,100 @@ pub struct In3<'a> {
     /// `XCN`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-14")]
     #[hl7(field = 14, datatype = XCN, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub physician_reviewer: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-15 Certification Contact
     ///
     /// `ST`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN3-15")]
     #[hl7(field = 15, datatype = ST, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_contact: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN3-16 Certification Contact Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN3-16")]
     #[hl7(field = 16, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certification_contact_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN3-17 Appeal Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub appeal_reason: ::core::option::Option<Ce<'a>>,
     /// IN3-18 Certification Agency
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-18")]
     #[hl7(field = 18, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_agency: ::core::option::Option<Ce<'a>>,
     /// IN3-19 Certification Agency Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN3-19")]
     #[hl7(field = 19, datatype = XTN, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certification_agency_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN3-20 Pre-Certification required/Window
     ///
     /// `CM_PCF`, usage `O`, `0..*`, length 40 (HL7 v2.3).
     #[doc(alias = "IN3-20")]
     #[hl7(field = 20, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub pre_certification_required_window: ::std::vec::Vec<CmPcf<'a>>,
     /// IN3-21 Case Manager
     ///
     /// `ST`, usage `O`, `0..1`, length 48 (HL7 v2.3).
     #[doc(alias = "IN3-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub case_manager: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN3-22 Second Opinion Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "IN3-22")]
     #[hl7(field = 22, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_opinion_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-23 Second Opinion Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0151, length 1 (HL7 v2.3).
     #[doc(alias = "IN3-23")]
     #[hl7(field = 23, datatype = IS, usage = O, len = 1, table = "0151")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_opinion_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN3-24 Second Opinion Documentation Received
     ///
@@ -4459,6 +7291,10 @@ pub struct In3<'a> {
         len = 1,
         table = "0152"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub second_opinion_documentation_received: ::std::vec::Vec<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -4467,14 +7303,27 @@ pub struct In3<'a> {
     /// `XCN`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "IN3-25")]
     #[hl7(field = 25, datatype = XCN, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub second_opinion_physician: ::std::vec::Vec<Xcn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ACC` segment: Accident.
 #[doc(alias = "ACC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ACC")]
 pub struct Acc<'a> {
     /// ACC-1 Accident Date/Time
@@ -4482,30 +7331,50 @@ pub struct Acc<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "ACC-1")]
     #[hl7(field = 1, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ACC-2 Accident Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0050, length 2 (HL7 v2.3).
     #[doc(alias = "ACC-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 2, table = "0050")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_code: ::core::option::Option<Ce<'a>>,
     /// ACC-3 Accident Location
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.3).
     #[doc(alias = "ACC-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_location: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-4 Auto Accident State
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "ACC-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub auto_accident_state: ::core::option::Option<Ce<'a>>,
     /// ACC-5 Accident Job Related Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "ACC-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_job_related_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -4514,14 +7383,27 @@ pub struct Acc<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 2 (HL7 v2.3).
     #[doc(alias = "ACC-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 2, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UB1` segment: UB82  data.
 #[doc(alias = "UB1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UB1")]
 pub struct Ub1<'a> {
     /// UB1-1 Set ID - UB1
@@ -4529,18 +7411,30 @@ pub struct Ub1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "UB1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ub1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// UB1-2 Blood Deductible  (43)
     ///
     /// `NM`, usage `O`, `0..1`, length 1 (HL7 v2.3).
     #[doc(alias = "UB1-2")]
     #[hl7(field = 2, datatype = NM, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_deductible_43: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-3 Blood Furnished Pints Of (40)
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "UB1-3")]
     #[hl7(field = 3, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_furnished_pints_of_40: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -4549,12 +7443,20 @@ pub struct Ub1<'a> {
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "UB1-4")]
     #[hl7(field = 4, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_replaced_pints_41: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-5 Blood Not Replaced Pints(42)
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "UB1-5")]
     #[hl7(field = 5, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_not_replaced_pints_42: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -4563,6 +7465,10 @@ pub struct Ub1<'a> {
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "UB1-6")]
     #[hl7(field = 6, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub co_insurance_days_25: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-7 Condition Code (35-39)
     ///
@@ -4577,42 +7483,70 @@ pub struct Ub1<'a> {
         len = 2,
         table = "0043"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub condition_code_35_39: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// UB1-8 Covered Days   (23)
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "UB1-8")]
     #[hl7(field = 8, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub covered_days_23: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-9 Non Covered Days   (24)
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "UB1-9")]
     #[hl7(field = 9, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_covered_days_24: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-10 Value Amount & Code (46-49)
     ///
     /// `CM_UVC`, usage `O`, `0..*`, table 0153 (HL7 v2.3).
     #[doc(alias = "UB1-10")]
     #[hl7(field = 10, usage = O, min = 0, max = *, table = "0153")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub value_amount_code_46_49: ::std::vec::Vec<CmUvc<'a>>,
     /// UB1-11 Number Of Grace Days (90)
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "UB1-11")]
     #[hl7(field = 11, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_grace_days_90: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-12 Spec Program Indicator (44)
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "UB1-12")]
     #[hl7(field = 12, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub spec_program_indicator_44: ::core::option::Option<Ce<'a>>,
     /// UB1-13 PSRO/UR Approval Indicator (87)
     ///
     /// `ID`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "UB1-13")]
     #[hl7(field = 13, datatype = ID, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub psro_ur_approval_indicator_87: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -4621,6 +7555,10 @@ pub struct Ub1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "UB1-14")]
     #[hl7(field = 14, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub psro_ur_approved_stay_fm_88: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -4629,6 +7567,10 @@ pub struct Ub1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "UB1-15")]
     #[hl7(field = 15, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub psro_ur_approved_stay_to_89: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -4637,56 +7579,97 @@ pub struct Ub1<'a> {
     /// `CM_OCD`, usage `O`, `0..*` (HL7 v2.3).
     #[doc(alias = "UB1-16")]
     #[hl7(field = 16, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_28_32: ::std::vec::Vec<CmOcd<'a>>,
     /// UB1-17 Occurrence Span (33)
     ///
     /// `ID`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "UB1-17")]
     #[hl7(field = 17, datatype = ID, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_33: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// UB1-18 Occur Span Start Date(33)
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "UB1-18")]
     #[hl7(field = 18, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occur_span_start_date_33: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// UB1-19 Occur Span End Date (33)
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "UB1-19")]
     #[hl7(field = 19, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occur_span_end_date_33: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// UB1-20 UB 82 Locator 2
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.3).
     #[doc(alias = "UB1-20")]
     #[hl7(field = 20, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB1-21 UB 82 Locator 9
     ///
     /// `ST`, usage `O`, `0..1`, length 7 (HL7 v2.3).
     #[doc(alias = "UB1-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 7)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_9: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB1-22 UB 82 Locator 27
     ///
     /// `ST`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "UB1-22")]
     #[hl7(field = 22, datatype = ST, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_27: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB1-23 UB 82 Locator 45
     ///
     /// `ST`, usage `O`, `0..1`, length 17 (HL7 v2.3).
     #[doc(alias = "UB1-23")]
     #[hl7(field = 23, datatype = ST, usage = O, len = 17)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_45: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UB2` segment: UB92 data.
 #[doc(alias = "UB2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UB2")]
 pub struct Ub2<'a> {
     /// UB2-1 Set ID - UB2
@@ -4694,12 +7677,20 @@ pub struct Ub2<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "UB2-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ub2: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// UB2-2 Co-Insurance Days (9)
     ///
     /// `ST`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "UB2-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub co_insurance_days_9: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-3 Condition Code (24-30)
     ///
@@ -4714,98 +7705,167 @@ pub struct Ub2<'a> {
         len = 2,
         table = "0043"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub condition_code_24_30: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// UB2-4 Covered Days (7)
     ///
     /// `ST`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "UB2-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub covered_days_7: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-5 Non-Covered Days (8)
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "UB2-5")]
     #[hl7(field = 5, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_covered_days_8: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-6 Value Amount & Code
     ///
     /// `CM_UVC`, usage `O`, `0..12`, length 11 (HL7 v2.3).
     #[doc(alias = "UB2-6")]
     #[hl7(field = 6, usage = O, min = 0, max = 12, len = 11)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub value_amount_code: ::std::vec::Vec<CmUvc<'a>>,
     /// UB2-7 Occurrence Code & Date (32-35)
     ///
     /// `CM_OCD`, usage `O`, `0..*` (HL7 v2.3).
     #[doc(alias = "UB2-7")]
     #[hl7(field = 7, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_code_date_32_35: ::std::vec::Vec<CmOcd<'a>>,
     /// UB2-8 Occurrence Span Code/Dates (36)
     ///
     /// `CM_OSP`, usage `O`, `0..*` (HL7 v2.3).
     #[doc(alias = "UB2-8")]
     #[hl7(field = 8, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_span_code_dates_36: ::std::vec::Vec<CmOsp<'a>>,
     /// UB2-9 UB92 Locator 2 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 29 (HL7 v2.3).
     #[doc(alias = "UB2-9")]
     #[hl7(field = 9, datatype = ST, usage = O, min = 0, max = *, len = 29)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_2_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-10 UB92 Locator 11 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 12 (HL7 v2.3).
     #[doc(alias = "UB2-10")]
     #[hl7(field = 10, datatype = ST, usage = O, min = 0, max = *, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_11_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-11 UB92 Locator 31 (National)
     ///
     /// `ST`, usage `O`, `0..1`, length 5 (HL7 v2.3).
     #[doc(alias = "UB2-11")]
     #[hl7(field = 11, datatype = ST, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub92_locator_31_national: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-12 Document Control Number
     ///
     /// `ST`, usage `O`, `0..3`, length 23 (HL7 v2.3).
     #[doc(alias = "UB2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, min = 0, max = 3, len = 23)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub document_control_number: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-13 UB92 Locator 49 (National)
     ///
     /// `ST`, usage `O`, `0..*`, length 4 (HL7 v2.3).
     #[doc(alias = "UB2-13")]
     #[hl7(field = 13, datatype = ST, usage = O, min = 0, max = *, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_49_national: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-14 UB92 Locator 56 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 14 (HL7 v2.3).
     #[doc(alias = "UB2-14")]
     #[hl7(field = 14, datatype = ST, usage = O, min = 0, max = *, len = 14)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_56_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-15 UB92 Locator 57 (National)
     ///
     /// `ST`, usage `O`, `0..1`, length 27 (HL7 v2.3).
     #[doc(alias = "UB2-15")]
     #[hl7(field = 15, datatype = ST, usage = O, len = 27)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub92_locator_57_national: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-16 UB92 Locator 78 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 2 (HL7 v2.3).
     #[doc(alias = "UB2-16")]
     #[hl7(field = 16, datatype = ST, usage = O, min = 0, max = *, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_78_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-17 Special Visit Count
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "UB2-17")]
     #[hl7(field = 17, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_visit_count: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MRG` segment: Merge patient information.
 #[doc(alias = "MRG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MRG")]
 pub struct Mrg<'a> {
     /// MRG-1 Prior Patient ID - Internal
@@ -4813,50 +7873,87 @@ pub struct Mrg<'a> {
     /// `CX`, usage `R`, `1..*`, length 20 (HL7 v2.3).
     #[doc(alias = "MRG-1")]
     #[hl7(field = 1, datatype = CX, usage = R, min = 1, max = *, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_patient_id_internal: ::std::vec::Vec<Cx<'a>>,
     /// MRG-2 Prior Alternate Patient ID
     ///
     /// `CX`, usage `O`, `0..*`, length 16 (HL7 v2.3).
     #[doc(alias = "MRG-2")]
     #[hl7(field = 2, datatype = CX, usage = O, min = 0, max = *, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_alternate_patient_id: ::std::vec::Vec<Cx<'a>>,
     /// MRG-3 Prior Patient Account Number
     ///
     /// `CX`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "MRG-3")]
     #[hl7(field = 3, datatype = CX, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_account_number: ::core::option::Option<Cx<'a>>,
     /// MRG-4 Prior Patient ID - External
     ///
     /// `CX`, usage `O`, `0..1`, length 16 (HL7 v2.3).
     #[doc(alias = "MRG-4")]
     #[hl7(field = 4, datatype = CX, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_id_external: ::core::option::Option<Cx<'a>>,
     /// MRG-5 Prior Visit Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "MRG-5")]
     #[hl7(field = 5, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_visit_number: ::core::option::Option<Cx<'a>>,
     /// MRG-6 Prior Alternate Visit ID
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "MRG-6")]
     #[hl7(field = 6, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_alternate_visit_id: ::core::option::Option<Cx<'a>>,
     /// MRG-7 Prior Patient Name
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "MRG-7")]
     #[hl7(field = 7, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_name: ::core::option::Option<Cx<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NPU` segment: Bed status update.
 #[doc(alias = "NPU")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NPU")]
 pub struct Npu<'a> {
     /// NPU-1 Bed Location
@@ -4870,14 +7967,27 @@ pub struct Npu<'a> {
     /// `IS`, usage `O`, `0..1`, table 0116, length 1 (HL7 v2.3).
     #[doc(alias = "NPU-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 1, table = "0116")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NTE` segment: Notes and comments segment.
 #[doc(alias = "NTE")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NTE")]
 pub struct Nte<'a> {
     /// NTE-1 Set ID - Notes and Comments
@@ -4885,26 +7995,47 @@ pub struct Nte<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "NTE-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_notes_and_comments: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// NTE-2 Source of Comment
     ///
     /// `ID`, usage `O`, `0..1`, table 0105, length 8 (HL7 v2.3).
     #[doc(alias = "NTE-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 8, table = "0105")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_of_comment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// NTE-3 Comment
     ///
     /// `FT`, usage `O`, `0..*`, length 65536 (HL7 v2.3).
     #[doc(alias = "NTE-3")]
     #[hl7(field = 3, datatype = FT, usage = O, min = 0, max = *, len = 65536)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub comment: ::std::vec::Vec<::hl7_runtime::types::Ft<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ORC` segment: Common order segment.
 #[doc(alias = "ORC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORC")]
 pub struct Orc<'a> {
     /// ORC-1 Order Control
@@ -4918,30 +8049,50 @@ pub struct Orc<'a> {
     /// `EI`, usage `O`, `0..*`, length 22 (HL7 v2.3).
     #[doc(alias = "ORC-2")]
     #[hl7(field = 2, datatype = EI, usage = O, min = 0, max = *, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub placer_order_number: ::std::vec::Vec<Ei<'a>>,
     /// ORC-3 Filler Order Number
     ///
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.3).
     #[doc(alias = "ORC-3")]
     #[hl7(field = 3, datatype = EI, usage = C, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// ORC-4 Placer Group Number
     ///
     /// `EI`, usage `O`, `0..1`, length 22 (HL7 v2.3).
     #[doc(alias = "ORC-4")]
     #[hl7(field = 4, datatype = EI, usage = O, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_group_number: ::core::option::Option<Ei<'a>>,
     /// ORC-5 Order Status
     ///
     /// `ID`, usage `O`, `0..1`, table 0038, length 2 (HL7 v2.3).
     #[doc(alias = "ORC-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 2, table = "0038")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ORC-6 Response Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0121, length 1 (HL7 v2.3).
     #[doc(alias = "ORC-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0121")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub response_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ORC-7 Quantity/Timing
     ///
@@ -4954,80 +8105,137 @@ pub struct Orc<'a> {
     /// `CM_EIP`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "ORC-8")]
     #[hl7(field = 8, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent: ::core::option::Option<CmEip<'a>>,
     /// ORC-9 Date/Time of Transaction
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "ORC-9")]
     #[hl7(field = 9, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_transaction: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ORC-10 Entered By
     ///
     /// `XCN`, usage `O`, `0..1`, length 120 (HL7 v2.3).
     #[doc(alias = "ORC-10")]
     #[hl7(field = 10, datatype = XCN, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entered_by: ::core::option::Option<Xcn<'a>>,
     /// ORC-11 Verified By
     ///
     /// `XCN`, usage `O`, `0..1`, length 120 (HL7 v2.3).
     #[doc(alias = "ORC-11")]
     #[hl7(field = 11, datatype = XCN, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verified_by: ::core::option::Option<Xcn<'a>>,
     /// ORC-12 Ordering Provider
     ///
     /// `XCN`, usage `O`, `0..*`, length 120 (HL7 v2.3).
     #[doc(alias = "ORC-12")]
     #[hl7(field = 12, datatype = XCN, usage = O, min = 0, max = *, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-13 Enterer's Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "ORC-13")]
     #[hl7(field = 13, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub enterer_s_location: ::core::option::Option<Pl<'a>>,
     /// ORC-14 Call Back Phone Number
     ///
     /// `TN`, usage `O`, `0..2`, length 40 (HL7 v2.3).
     #[doc(alias = "ORC-14")]
     #[hl7(field = 14, datatype = TN, usage = O, min = 0, max = 2, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub call_back_phone_number: ::std::vec::Vec<::hl7_runtime::types::Tn<'a>>,
     /// ORC-15 Order Effective Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "ORC-15")]
     #[hl7(field = 15, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_effective_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ORC-16 Order Control Code Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 200 (HL7 v2.3).
     #[doc(alias = "ORC-16")]
     #[hl7(field = 16, datatype = CE, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_control_code_reason: ::core::option::Option<Ce<'a>>,
     /// ORC-17 Entering Organization
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "ORC-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entering_organization: ::core::option::Option<Ce<'a>>,
     /// ORC-18 Entering Device
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "ORC-18")]
     #[hl7(field = 18, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entering_device: ::core::option::Option<Ce<'a>>,
     /// ORC-19 Action By
     ///
     /// `XCN`, usage `O`, `0..1`, length 120 (HL7 v2.3).
     #[doc(alias = "ORC-19")]
     #[hl7(field = 19, datatype = XCN, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub action_by: ::core::option::Option<Xcn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OBR` segment: Observation request segment.
 #[doc(alias = "OBR")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBR")]
 pub struct Obr<'a> {
     /// OBR-1 Set ID - Observation Request
@@ -5035,18 +8243,30 @@ pub struct Obr<'a> {
     /// `SI`, usage `C`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "OBR-1")]
     #[hl7(field = 1, datatype = SI, usage = C, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_observation_request: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// OBR-2 Placer Order Number
     ///
     /// `EI`, usage `C`, `0..*`, length 22 (HL7 v2.3).
     #[doc(alias = "OBR-2")]
     #[hl7(field = 2, datatype = EI, usage = C, min = 0, max = *, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub placer_order_number: ::std::vec::Vec<Ei<'a>>,
     /// OBR-3 Filler Order Number
     ///
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.3).
     #[doc(alias = "OBR-3")]
     #[hl7(field = 3, datatype = EI, usage = C, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// OBR-4 Universal Service Identifier
     ///
@@ -5059,54 +8279,90 @@ pub struct Obr<'a> {
     /// `ID`, usage `O`, `0..1`, length 2 (HL7 v2.3).
     #[doc(alias = "OBR-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub priority: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-6 Requested Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBR-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-7 Observation Date/Time
     ///
     /// `TS`, usage `C`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBR-7")]
     #[hl7(field = 7, datatype = TS, usage = C, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-8 Observation End Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBR-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-9 Collection Volume
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "OBR-9")]
     #[hl7(field = 9, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub collection_volume: ::core::option::Option<Cq<'a>>,
     /// OBR-10 Collector Identifier
     ///
     /// `XCN`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-10")]
     #[hl7(field = 10, datatype = XCN, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub collector_identifier: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-11 Specimen Action Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0065, length 1 (HL7 v2.3).
     #[doc(alias = "OBR-11")]
     #[hl7(field = 11, datatype = ID, usage = O, len = 1, table = "0065")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-12 Danger Code
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-12")]
     #[hl7(field = 12, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub danger_code: ::core::option::Option<Ce<'a>>,
     /// OBR-13 Relevant Clinical Information
     ///
     /// `ST`, usage `C`, `0..1`, length 300 (HL7 v2.3).
     #[doc(alias = "OBR-13")]
     #[hl7(field = 13, datatype = ST, usage = C, len = 300)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relevant_clinical_information: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5115,6 +8371,10 @@ pub struct Obr<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBR-14")]
     #[hl7(field = 14, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_received_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -5123,48 +8383,80 @@ pub struct Obr<'a> {
     /// `CM_SPS`, usage `O`, `0..1`, table 0070, length 300 (HL7 v2.3).
     #[doc(alias = "OBR-15")]
     #[hl7(field = 15, usage = O, len = 300, table = "0070")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_source: ::core::option::Option<CmSps<'a>>,
     /// OBR-16 Ordering Provider
     ///
     /// `XCN`, usage `O`, `0..*`, length 120 (HL7 v2.3).
     #[doc(alias = "OBR-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-17 Order Callback Phone Number
     ///
     /// `XTN`, usage `O`, `0..2`, length 40 (HL7 v2.3).
     #[doc(alias = "OBR-17")]
     #[hl7(field = 17, datatype = XTN, usage = O, min = 0, max = 2, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order_callback_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// OBR-18 Placer Field 1
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-18")]
     #[hl7(field = 18, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_field_1: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-19 Placer Field 2
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-19")]
     #[hl7(field = 19, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_field_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-20 Filler Field 1
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-20")]
     #[hl7(field = 20, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_field_1: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-21 Filler Field 2
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_field_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-22 Results Rpt/Status Chng - Date/Time
     ///
     /// `TS`, usage `C`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBR-22")]
     #[hl7(field = 22, datatype = TS, usage = C, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub results_rpt_status_chng_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -5173,12 +8465,20 @@ pub struct Obr<'a> {
     /// `CM_MOC`, usage `O`, `0..1`, length 40 (HL7 v2.3).
     #[doc(alias = "OBR-23")]
     #[hl7(field = 23, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_to_practice: ::core::option::Option<CmMoc<'a>>,
     /// OBR-24 Diagnostic Service Section ID
     ///
     /// `ID`, usage `C`, `0..1`, table 0074, length 10 (HL7 v2.3).
     #[doc(alias = "OBR-24")]
     #[hl7(field = 24, datatype = ID, usage = C, len = 10, table = "0074")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_service_section_id: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -5187,78 +8487,130 @@ pub struct Obr<'a> {
     /// `ID`, usage `C`, `0..1`, table 0123, length 1 (HL7 v2.3).
     #[doc(alias = "OBR-25")]
     #[hl7(field = 25, datatype = ID, usage = C, len = 1, table = "0123")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub result_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-26 Parent Result
     ///
     /// `CM_PRL`, usage `O`, `0..1`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-26")]
     #[hl7(field = 26, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_result: ::core::option::Option<CmPrl<'a>>,
     /// OBR-27 Quantity/Timing
     ///
     /// `TQ`, usage `O`, `0..1`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-27")]
     #[hl7(field = 27, datatype = TQ, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity_timing: ::core::option::Option<Tq<'a>>,
     /// OBR-28 Result Copies To
     ///
     /// `XCN`, usage `O`, `0..5`, length 150 (HL7 v2.3).
     #[doc(alias = "OBR-28")]
     #[hl7(field = 28, datatype = XCN, usage = O, min = 0, max = 5, len = 150)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub result_copies_to: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-29 Parent Number
     ///
     /// `CM_EIP`, usage `O`, `0..1`, length 150 (HL7 v2.3).
     #[doc(alias = "OBR-29")]
     #[hl7(field = 29, usage = O, len = 150)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_number: ::core::option::Option<CmEip<'a>>,
     /// OBR-30 Transportation Mode
     ///
     /// `ID`, usage `O`, `0..1`, table 0124, length 20 (HL7 v2.3).
     #[doc(alias = "OBR-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 20, table = "0124")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transportation_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-31 Reason For Study
     ///
     /// `CE`, usage `O`, `0..*`, length 300 (HL7 v2.3).
     #[doc(alias = "OBR-31")]
     #[hl7(field = 31, datatype = CE, usage = O, min = 0, max = *, len = 300)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub reason_for_study: ::std::vec::Vec<Ce<'a>>,
     /// OBR-32 Principal Result Interpreter
     ///
     /// `CM_NDL`, usage `O`, `0..1`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-32")]
     #[hl7(field = 32, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub principal_result_interpreter: ::core::option::Option<CmNdl<'a>>,
     /// OBR-33 Assistant Result Interpreter
     ///
     /// `CM_NDL`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-33")]
     #[hl7(field = 33, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub assistant_result_interpreter: ::std::vec::Vec<CmNdl<'a>>,
     /// OBR-34 Technician
     ///
     /// `CM_NDL`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-34")]
     #[hl7(field = 34, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub technician: ::std::vec::Vec<CmNdl<'a>>,
     /// OBR-35 Transcriptionist
     ///
     /// `CM_NDL`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-35")]
     #[hl7(field = 35, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transcriptionist: ::std::vec::Vec<CmNdl<'a>>,
     /// OBR-36 Scheduled Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.3).
     #[doc(alias = "OBR-36")]
     #[hl7(field = 36, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub scheduled_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-37 Number Of Sample Containers
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "OBR-37")]
     #[hl7(field = 37, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_sample_containers: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -5267,44 +8619,77 @@ pub struct Obr<'a> {
     /// `CE`, usage `O`, `0..*`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-38")]
     #[hl7(field = 38, datatype = CE, usage = O, min = 0, max = *, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transport_logistics_of_collected_sample: ::std::vec::Vec<Ce<'a>>,
     /// OBR-39 Collector’s Comment
     ///
     /// `CE`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-39")]
     #[hl7(field = 39, datatype = CE, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub collector_s_comment: ::std::vec::Vec<Ce<'a>>,
     /// OBR-40 Transport Arrangement Responsibility
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "OBR-40")]
     #[hl7(field = 40, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transport_arrangement_responsibility: ::core::option::Option<Ce<'a>>,
     /// OBR-41 Transport Arranged
     ///
     /// `ID`, usage `O`, `0..1`, table 0224, length 30 (HL7 v2.3).
     #[doc(alias = "OBR-41")]
     #[hl7(field = 41, datatype = ID, usage = O, len = 30, table = "0224")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transport_arranged: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-42 Escort Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0225, length 1 (HL7 v2.3).
     #[doc(alias = "OBR-42")]
     #[hl7(field = 42, datatype = ID, usage = O, len = 1, table = "0225")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub escort_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-43 Planned Patient Transport Comment
     ///
     /// `CE`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "OBR-43")]
     #[hl7(field = 43, datatype = CE, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub planned_patient_transport_comment: ::std::vec::Vec<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RQD` segment: Requisition detail.
 #[doc(alias = "RQD")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RQD")]
 pub struct Rqd<'a> {
     /// RQD-1 Requisition Line Number
@@ -5312,68 +8697,117 @@ pub struct Rqd<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.3).
     #[doc(alias = "RQD-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requisition_line_number: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// RQD-2 Item Code - Internal
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQD-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_code_internal: ::core::option::Option<Ce<'a>>,
     /// RQD-3 Item Code - External
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQD-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_code_external: ::core::option::Option<Ce<'a>>,
     /// RQD-4 Hospital Item Code
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQD-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub hospital_item_code: ::core::option::Option<Ce<'a>>,
     /// RQD-5 Requisition Quantity
     ///
     /// `NM`, usage `O`, `0..1`, length 6 (HL7 v2.3).
     #[doc(alias = "RQD-5")]
     #[hl7(field = 5, datatype = NM, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requisition_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RQD-6 Requisition Unit of Measure
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQD-6")]
     #[hl7(field = 6, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requisition_unit_of_measure: ::core::option::Option<Ce<'a>>,
     /// RQD-7 Department Cost Center
     ///
     /// `ID`, usage `O`, `0..1`, length 30 (HL7 v2.3).
     #[doc(alias = "RQD-7")]
     #[hl7(field = 7, datatype = ID, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub department_cost_center: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RQD-8 Item Natural Account Code
     ///
     /// `ID`, usage `O`, `0..1`, length 30 (HL7 v2.3).
     #[doc(alias = "RQD-8")]
     #[hl7(field = 8, datatype = ID, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_natural_account_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RQD-9 Deliver To ID
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQD-9")]
     #[hl7(field = 9, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub deliver_to_id: ::core::option::Option<Ce<'a>>,
     /// RQD-10 Date Needed
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.3).
     #[doc(alias = "RQD-10")]
     #[hl7(field = 10, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_needed: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RQ1` segment: Requisition detail-1 segment.
 #[doc(alias = "RQ1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RQ1")]
 pub struct Rq1<'a> {
     /// RQ1-1 Anticipated Price
@@ -5381,50 +8815,87 @@ pub struct Rq1<'a> {
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.3).
     #[doc(alias = "RQ1-1")]
     #[hl7(field = 1, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anticipated_price: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RQ1-2 Manufactured ID
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQ1-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub manufactured_id: ::core::option::Option<Ce<'a>>,
     /// RQ1-3 Manufacturer's Catalog
     ///
     /// `ST`, usage `O`, `0..1`, length 16 (HL7 v2.3).
     #[doc(alias = "RQ1-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub manufacturer_s_catalog: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RQ1-4 Vendor ID
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RQ1-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vendor_id: ::core::option::Option<Ce<'a>>,
     /// RQ1-5 Vendor Catalog
     ///
     /// `ST`, usage `O`, `0..1`, length 16 (HL7 v2.3).
     #[doc(alias = "RQ1-5")]
     #[hl7(field = 5, datatype = ST, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vendor_catalog: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RQ1-6 Taxable
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "RQ1-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub taxable: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RQ1-7 Substitute Allowed
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "RQ1-7")]
     #[hl7(field = 7, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub substitute_allowed: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RXO` segment: Pharmacy prescription order segment.
 #[doc(alias = "RXO")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RXO")]
 pub struct Rxo<'a> {
     /// RXO-1 Requested Give Code
@@ -5444,6 +8915,10 @@ pub struct Rxo<'a> {
     /// `NM`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "RXO-3")]
     #[hl7(field = 3, datatype = NM, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_amount_maximum: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -5458,78 +8933,130 @@ pub struct Rxo<'a> {
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RXO-5")]
     #[hl7(field = 5, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dosage_form: ::core::option::Option<Ce<'a>>,
     /// RXO-6 Provider's Pharmacy Instructions
     ///
     /// `CE`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "RXO-6")]
     #[hl7(field = 6, datatype = CE, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub provider_s_pharmacy_instructions: ::std::vec::Vec<Ce<'a>>,
     /// RXO-7 Provider's Administration Instructions
     ///
     /// `CE`, usage `O`, `0..*`, length 200 (HL7 v2.3).
     #[doc(alias = "RXO-7")]
     #[hl7(field = 7, datatype = CE, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub provider_s_administration_instructions: ::std::vec::Vec<Ce<'a>>,
     /// RXO-8 Deliver To Location
     ///
     /// `CM_LA1`, usage `O`, `0..1`, length 200 (HL7 v2.3).
     #[doc(alias = "RXO-8")]
     #[hl7(field = 8, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub deliver_to_location: ::core::option::Option<CmLa1<'a>>,
     /// RXO-9 Allow Substitutions
     ///
     /// `ID`, usage `O`, `0..1`, table 0161, length 1 (HL7 v2.3).
     #[doc(alias = "RXO-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0161")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allow_substitutions: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RXO-10 Requested Dispense Code
     ///
     /// `CE`, usage `C`, `0..1`, length 100 (HL7 v2.3).
     #[doc(alias = "RXO-10")]
     #[hl7(field = 10, datatype = CE, usage = C, len = 100)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dispense_code: ::core::option::Option<Ce<'a>>,
     /// RXO-11 Requested Dispense Amount
     ///
     /// `NM`, usage `C`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "RXO-11")]
     #[hl7(field = 11, datatype = NM, usage = C, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dispense_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RXO-12 Requested Dispense Units
     ///
     /// `CE`, usage `C`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RXO-12")]
     #[hl7(field = 12, datatype = CE, usage = C, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dispense_units: ::core::option::Option<Ce<'a>>,
     /// RXO-13 Number of Refills
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.3).
     #[doc(alias = "RXO-13")]
     #[hl7(field = 13, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_refills: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RXO-14 Ordering Provider's DEA Number
     ///
     /// `CN`, usage `C`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RXO-14")]
     #[hl7(field = 14, datatype = CN, usage = C, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ordering_provider_s_dea_number: ::core::option::Option<Cn<'a>>,
     /// RXO-15 Pharmacist/Treatment Supplier's Verifier ID
     ///
     /// `CN`, usage `C`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RXO-15")]
     #[hl7(field = 15, datatype = CN, usage = C, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pharmacist_treatment_supplier_s_verifier_id: ::core::option::Option<Cn<'a>>,
     /// RXO-16 Needs Human Review
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.3).
     #[doc(alias = "RXO-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub needs_human_review: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RXO-17 Requested Give Per (Time Unit)
     ///
     /// `ST`, usage `C`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "RXO-17")]
     #[hl7(field = 17, datatype = ST, usage = C, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_per_time_unit: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5538,38 +9065,67 @@ pub struct Rxo<'a> {
     /// `NM`, usage `O`, `0..1`, length 20 (HL7 v2.3).
     #[doc(alias = "RXO-18")]
     #[hl7(field = 18, datatype = NM, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_strength: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RXO-19 Requested Give Strength Units
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RXO-19")]
     #[hl7(field = 19, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_strength_units: ::core::option::Option<Ce<'a>>,
     /// RXO-20 Indication
     ///
     /// `CE`, usage `O`, `0..1`, length 200 (HL7 v2.3).
     #[doc(alias = "RXO-20")]
     #[hl7(field = 20, datatype = CE, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub indication: ::core::option::Option<Ce<'a>>,
     /// RXO-21 Requested Give Rate Amount
     ///
     /// `ST`, usage `O`, `0..1`, length 6 (HL7 v2.3).
     #[doc(alias = "RXO-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_rate_amount: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RXO-22 Requested Give Rate Units
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "RXO-22")]
     #[hl7(field = 22, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_rate_units: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ODS` segment: Dietary orders, supplements, and preferences.
 #[doc(alias = "ODS")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ODS")]
 pub struct Ods<'a> {
     /// ODS-1 Type
@@ -5583,26 +9139,47 @@ pub struct Ods<'a> {
     /// `CE`, usage `O`, `0..10`, length 60 (HL7 v2.3).
     #[doc(alias = "ODS-2")]
     #[hl7(field = 2, datatype = CE, usage = O, min = 0, max = 10, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub service_period: ::std::vec::Vec<Ce<'a>>,
     /// ODS-3 Diet, Supplement, or Preference Code
     ///
     /// `CE`, usage `R`, `1..20`, length 60 (HL7 v2.3).
     #[doc(alias = "ODS-3")]
     #[hl7(field = 3, datatype = CE, usage = R, min = 1, max = 20, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub diet_supplement_or_preference_code: ::std::vec::Vec<Ce<'a>>,
     /// ODS-4 Text Instruction
     ///
     /// `ST`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "ODS-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text_instruction: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ODT` segment: Diet tray instructions segment.
 #[doc(alias = "ODT")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ODT")]
 pub struct Odt<'a> {
     /// ODT-1 Tray Type
@@ -5616,20 +9193,37 @@ pub struct Odt<'a> {
     /// `CE`, usage `O`, `0..10`, length 60 (HL7 v2.3).
     #[doc(alias = "ODT-2")]
     #[hl7(field = 2, datatype = CE, usage = O, min = 0, max = 10, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub service_period: ::std::vec::Vec<Ce<'a>>,
     /// ODT-3 Text Instruction
     ///
     /// `ST`, usage `O`, `0..1`, length 80 (HL7 v2.3).
     #[doc(alias = "ODT-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text_instruction: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CTI` segment: Clinical Trial Identification.
 #[doc(alias = "CTI")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CTI")]
 pub struct Cti<'a> {
     /// CTI-1 Sponsor Study ID
@@ -5643,20 +9237,37 @@ pub struct Cti<'a> {
     /// `CE`, usage `C`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "CTI-2")]
     #[hl7(field = 2, datatype = CE, usage = C, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub study_phase_identifier: ::core::option::Option<Ce<'a>>,
     /// CTI-3 Study Scheduled Time Point
     ///
     /// `CE`, usage `O`, `0..1`, length 60 (HL7 v2.3).
     #[doc(alias = "CTI-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub study_scheduled_time_point: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `BLG` segment: Billing Segment.
 #[doc(alias = "BLG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "BLG")]
 pub struct Blg<'a> {
     /// BLG-1 When to Charge
@@ -5664,26 +9275,47 @@ pub struct Blg<'a> {
     /// `CM_CCD`, usage `O`, `0..1`, table 0100, length 40 (HL7 v2.3).
     #[doc(alias = "BLG-1")]
     #[hl7(field = 1, usage = O, len = 40, table = "0100")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub when_to_charge: ::core::option::Option<CmCcd<'a>>,
     /// BLG-2 Charge Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0122, length 50 (HL7 v2.3).
     #[doc(alias = "BLG-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 50, table = "0122")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// BLG-3 Account ID
     ///
     /// `CK`, usage `O`, `0..1`, length 100 (HL7 v2.3).
     #[doc(alias = "BLG-3")]
     #[hl7(field = 3, datatype = CK, usage = O, len = 100)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub account_id: ::core::option::Option<Ck<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DSC` segment: Continuation pointer segment.
 #[doc(alias = "DSC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DSC")]
 pub struct Dsc<'a> {
     /// DSC-1 Continuation Pointer
@@ -5691,13 +9323,26 @@ pub struct Dsc<'a> {
     /// `ST`, usage `O`, `0..1`, length 180 (HL7 v2.3).
     #[doc(alias = "DSC-1")]
     #[hl7(field = 1, datatype = ST, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_pointer: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `HD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "HD")]
 pub struct Hd<'a> {
     /// HD.1 namespace ID
@@ -5705,25 +9350,46 @@ pub struct Hd<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "HD.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub namespace_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// HD.2 universal ID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "HD.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// HD.3 universal ID type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "HD.3")]
     #[hl7(component = 3, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_MSG` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_MSG")]
 pub struct CmMsg<'a> {
     /// CM_MSG.1 message type
@@ -5731,19 +9397,36 @@ pub struct CmMsg<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_MSG.1")]
     #[hl7(component = 1, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub message_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_MSG.2 trigger event
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_MSG.2")]
     #[hl7(component = 2, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub trigger_event: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PT` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PT")]
 pub struct Pt<'a> {
     /// PT.1 processing ID
@@ -5751,19 +9434,36 @@ pub struct Pt<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PT.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub processing_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PT.2 processing mode
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PT.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub processing_mode: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CE` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CE")]
 pub struct Ce<'a> {
     /// CE.1 identifier
@@ -5771,45 +9471,78 @@ pub struct Ce<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CE.1")]
     #[hl7(component = 1, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CE.2 text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CE.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.3 name of coding system
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CE.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.4 alternate identifier
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CE.4")]
     #[hl7(component = 4, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_identifier: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CE.5 alternate text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CE.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.6 name of alternate coding system
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CE.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CN")]
 pub struct Cn<'a> {
     /// CN.1 ID number (ST)
@@ -5817,61 +9550,106 @@ pub struct Cn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number_st: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.2 family name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.3 given name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.4 middle initial or name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub middle_initial_or_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.5 suffix (e.g., JR or III)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.6 prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.7 degree (e.g., MD)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.7")]
     #[hl7(component = 7, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CN.8 source table
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.8")]
     #[hl7(component = 8, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_table: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CN.9 assigning authority
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CN.9")]
     #[hl7(component = 9, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CX` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CX")]
 pub struct Cx<'a> {
     /// CX.1 ID
@@ -5879,18 +9657,30 @@ pub struct Cx<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CX.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CX.2 check digit
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CX.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CX.3 code identifying the check digit scheme employed
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CX.3")]
     #[hl7(component = 3, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub code_identifying_the_check_digit_scheme_employed: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -5899,25 +9689,46 @@ pub struct Cx<'a> {
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CX.4")]
     #[hl7(component = 4, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// CX.5 identifier type code
     ///
     /// `IS`, usage `O`, `0..1`, table 0203 (HL7 v2.3).
     #[doc(alias = "CX.5")]
     #[hl7(component = 5, datatype = IS, usage = O, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CX.6 assigning facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CX.6")]
     #[hl7(component = 6, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XPN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XPN")]
 pub struct Xpn<'a> {
     /// XPN.1 family name
@@ -5925,55 +9736,96 @@ pub struct Xpn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.2 given name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.3 middle initial or name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub middle_initial_or_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.4 suffix (e.g., JR or III)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.5 prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.6 degree (e.g., MD)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.7 name type code
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.7")]
     #[hl7(component = 7, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.8 Name Representation code
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XPN.8")]
     #[hl7(component = 8, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XAD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XAD")]
 pub struct Xad<'a> {
     /// XAD.1 street address
@@ -5981,48 +9833,80 @@ pub struct Xad<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.2 other designation
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_designation: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.3 city
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub city: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.4 state or province
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_or_province: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.5 zip or postal code
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub zip_or_postal_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.6 country
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.6")]
     #[hl7(component = 6, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.7 address type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.7")]
     #[hl7(component = 7, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.8 other geographic designation
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_geographic_designation: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6031,19 +9915,36 @@ pub struct Xad<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.9")]
     #[hl7(component = 9, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub county_parish_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XAD.10 census tract
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XAD.10")]
     #[hl7(component = 10, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub census_tract: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XTN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XTN")]
 pub struct Xtn<'a> {
     /// XTN.1 \[(999)\] 999-9999 \[X99999\]\[C any text\]
@@ -6051,6 +9952,10 @@ pub struct Xtn<'a> {
     /// `TN`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.1")]
     #[hl7(component = 1, datatype = TN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub n_999_999_9999_x99999_c_any_text: ::core::option::Option<
         ::hl7_runtime::types::Tn<'a>,
     >,
@@ -6059,12 +9964,20 @@ pub struct Xtn<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.2")]
     #[hl7(component = 2, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub telecommunication_use_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XTN.3 telecommunication equipment type (ID)
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.3")]
     #[hl7(component = 3, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub telecommunication_equipment_type_id: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -6073,43 +9986,76 @@ pub struct Xtn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub email_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.5 Country Code
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.5")]
     #[hl7(component = 5, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country_code: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.6 Area/city code
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.6")]
     #[hl7(component = 6, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub area_city_code: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.7 Phone number
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.7")]
     #[hl7(component = 7, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub phone_number: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.8 Extension
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.8")]
     #[hl7(component = 8, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub extension: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.9 any text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XTN.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub any_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DLN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DLN")]
 pub struct Dln<'a> {
     /// DLN.1 Driver´s License Number
@@ -6117,12 +10063,20 @@ pub struct Dln<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "DLN.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub driver_s_license_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DLN.2 Issuing State, province, country
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "DLN.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub issuing_state_province_country: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -6131,13 +10085,26 @@ pub struct Dln<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "DLN.3")]
     #[hl7(component = 3, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XON` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XON")]
 pub struct Xon<'a> {
     /// XON.1 organization name
@@ -6145,12 +10112,20 @@ pub struct Xon<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XON.2 organization name type code
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_name_type_code: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -6159,18 +10134,30 @@ pub struct Xon<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number_nm: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XON.4 check digit
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XON.5 code identifying the check digit scheme employed
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.5")]
     #[hl7(component = 5, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub code_identifying_the_check_digit_scheme_employed: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -6179,25 +10166,46 @@ pub struct Xon<'a> {
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.6")]
     #[hl7(component = 6, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// XON.7 identifier type code
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.7")]
     #[hl7(component = 7, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XON.8 assigning facility ID
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XON.8")]
     #[hl7(component = 8, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility_id: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XCN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XCN")]
 pub struct Xcn<'a> {
     /// XCN.1 ID number (ST)
@@ -6205,72 +10213,120 @@ pub struct Xcn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number_st: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.2 family name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.3 given name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.4 middle initial or name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub middle_initial_or_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.5 suffix (e.g., JR or III)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.6 prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.7 degree (e.g., MD)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.7")]
     #[hl7(component = 7, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.8 source table
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.8")]
     #[hl7(component = 8, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_table: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.9 assigning authority
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.9")]
     #[hl7(component = 9, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// XCN.10 name type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.10")]
     #[hl7(component = 10, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.11 identifier check digit
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.12 code identifying the check digit scheme employed
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.12")]
     #[hl7(component = 12, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub code_identifying_the_check_digit_scheme_employed: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -6279,19 +10335,36 @@ pub struct Xcn<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.13")]
     #[hl7(component = 13, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XCN.14 assigning facility ID
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "XCN.14")]
     #[hl7(component = 14, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility_id: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `JCC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "JCC")]
 pub struct Jcc<'a> {
     /// JCC.1 job code
@@ -6299,19 +10372,36 @@ pub struct Jcc<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "JCC.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// JCC.2 job class
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "JCC.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_class: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PL")]
 pub struct Pl<'a> {
     /// PL.1 point of care (ID)
@@ -6319,61 +10409,106 @@ pub struct Pl<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.1")]
     #[hl7(component = 1, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PL.2 room
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.3 bed
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.3")]
     #[hl7(component = 3, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.4 facility (HD)
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.4")]
     #[hl7(component = 4, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility_hd: ::core::option::Option<Hd<'a>>,
     /// PL.5 location status
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.5")]
     #[hl7(component = 5, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.6 person location type
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.6")]
     #[hl7(component = 6, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.7 building
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.7")]
     #[hl7(component = 7, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.8 floor
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PL.9 Location type
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "PL.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_type: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FC")]
 pub struct Fc<'a> {
     /// FC.1 Financial Class
@@ -6381,19 +10516,36 @@ pub struct Fc<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "FC.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub financial_class: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// FC.2 Effective Date
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "FC.2")]
     #[hl7(component = 2, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_DLD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_DLD")]
 pub struct CmDld<'a> {
     /// CM_DLD.1 discharge location
@@ -6401,19 +10553,36 @@ pub struct CmDld<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DLD.1")]
     #[hl7(component = 1, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharge_location: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_DLD.2 effective date
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DLD.2")]
     #[hl7(component = 2, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CP")]
 pub struct Cp<'a> {
     /// CP.1 price
@@ -6421,43 +10590,76 @@ pub struct Cp<'a> {
     /// `MO`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CP.1")]
     #[hl7(component = 1, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub price: ::core::option::Option<Mo<'a>>,
     /// CP.2 price type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CP.2")]
     #[hl7(component = 2, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub price_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CP.3 from value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CP.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub from_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CP.4 to value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CP.4")]
     #[hl7(component = 4, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub to_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CP.5 range units
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CP.5")]
     #[hl7(component = 5, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_units: ::core::option::Option<Ce<'a>>,
     /// CP.6 range type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CP.6")]
     #[hl7(component = 6, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MO` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MO")]
 pub struct Mo<'a> {
     /// MO.1 quantity
@@ -6465,19 +10667,36 @@ pub struct Mo<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "MO.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// MO.2 denomination
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "MO.2")]
     #[hl7(component = 2, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub denomination: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EI")]
 pub struct Ei<'a> {
     /// EI.1 entity identifier
@@ -6485,31 +10704,56 @@ pub struct Ei<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "EI.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entity_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// EI.2 namespace ID
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "EI.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub namespace_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// EI.3 universal ID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "EI.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// EI.4 universal ID type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "EI.4")]
     #[hl7(component = 4, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_AUI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_AUI")]
 pub struct CmAui<'a> {
     /// CM_AUI.1 authorization number
@@ -6517,25 +10761,46 @@ pub struct CmAui<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_AUI.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_AUI.2 date
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_AUI.2")]
     #[hl7(component = 2, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// CM_AUI.3 source
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_AUI.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_RMC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_RMC")]
 pub struct CmRmc<'a> {
     /// CM_RMC.1 room type
@@ -6543,25 +10808,46 @@ pub struct CmRmc<'a> {
     /// `IS`, usage `O`, `0..1`, table 0145 (HL7 v2.3).
     #[doc(alias = "CM_RMC.1")]
     #[hl7(component = 1, datatype = IS, usage = O, table = "0145")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_RMC.2 amount type
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_RMC.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_RMC.3 coverage amount
     ///
     /// `NM`, usage `O`, `0..1`, table 0193 (HL7 v2.3).
     #[doc(alias = "CM_RMC.3")]
     #[hl7(component = 3, datatype = NM, usage = O, table = "0193")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coverage_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_PTA` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_PTA")]
 pub struct CmPta<'a> {
     /// CM_PTA.1 policy type
@@ -6569,25 +10855,46 @@ pub struct CmPta<'a> {
     /// `IS`, usage `O`, `0..1`, table 0147 (HL7 v2.3).
     #[doc(alias = "CM_PTA.1")]
     #[hl7(component = 1, datatype = IS, usage = O, table = "0147")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_PTA.2 amount class
     ///
     /// `IS`, usage `O`, `0..1`, table 0193 (HL7 v2.3).
     #[doc(alias = "CM_PTA.2")]
     #[hl7(component = 2, datatype = IS, usage = O, table = "0193")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount_class: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_PTA.3 amount
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PTA.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_DDI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_DDI")]
 pub struct CmDdi<'a> {
     /// CM_DDI.1 delay days
@@ -6595,25 +10902,46 @@ pub struct CmDdi<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DDI.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delay_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CM_DDI.2 amount
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DDI.2")]
     #[hl7(component = 2, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CM_DDI.3 number of days
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DDI.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_PEN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_PEN")]
 pub struct CmPen<'a> {
     /// CM_PEN.1 penalty type
@@ -6621,19 +10949,36 @@ pub struct CmPen<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PEN.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub penalty_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_PEN.2 penalty amount
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PEN.2")]
     #[hl7(component = 2, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub penalty_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_DTN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_DTN")]
 pub struct CmDtn<'a> {
     /// CM_DTN.1 day type
@@ -6641,19 +10986,36 @@ pub struct CmDtn<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DTN.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub day_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_DTN.2 number of days
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_DTN.2")]
     #[hl7(component = 2, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_PCF` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_PCF")]
 pub struct CmPcf<'a> {
     /// CM_PCF.1 pre-certification patient type
@@ -6661,6 +11023,10 @@ pub struct CmPcf<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PCF.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pre_certification_patient_type: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -6669,19 +11035,36 @@ pub struct CmPcf<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PCF.2")]
     #[hl7(component = 2, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pre_certification_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_PCF.3 pre-certification windwow
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PCF.3")]
     #[hl7(component = 3, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pre_certification_windwow: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_UVC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_UVC")]
 pub struct CmUvc<'a> {
     /// CM_UVC.1 value code
@@ -6689,19 +11072,36 @@ pub struct CmUvc<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_UVC.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_UVC.2 value amount
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_UVC.2")]
     #[hl7(component = 2, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_OCD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_OCD")]
 pub struct CmOcd<'a> {
     /// CM_OCD.1 occurrence code
@@ -6709,19 +11109,36 @@ pub struct CmOcd<'a> {
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OCD.1")]
     #[hl7(component = 1, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_code: ::core::option::Option<Ce<'a>>,
     /// CM_OCD.2 occurrence date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OCD.2")]
     #[hl7(component = 2, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_OSP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_OSP")]
 pub struct CmOsp<'a> {
     /// CM_OSP.1 occurrence span code
@@ -6729,25 +11146,46 @@ pub struct CmOsp<'a> {
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OSP.1")]
     #[hl7(component = 1, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_code: ::core::option::Option<Ce<'a>>,
     /// CM_OSP.2 occurrence span start date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OSP.2")]
     #[hl7(component = 2, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// CM_OSP.3 occurrence span stop date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OSP.3")]
     #[hl7(component = 3, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `TQ` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TQ")]
 pub struct Tq<'a> {
     /// TQ.1 quantity
@@ -6755,67 +11193,116 @@ pub struct Tq<'a> {
     /// `CQ`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.1")]
     #[hl7(component = 1, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<Cq<'a>>,
     /// TQ.2 interval
     ///
     /// `RI`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.2")]
     #[hl7(component = 2, datatype = RI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub interval: ::core::option::Option<Ri<'a>>,
     /// TQ.3 duration
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub duration: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.4 start date/time
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.4")]
     #[hl7(component = 4, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// TQ.5 end date/time
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.5")]
     #[hl7(component = 5, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// TQ.6 priority
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub priority: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.7 condition
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.7")]
     #[hl7(component = 7, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub condition: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.8 text (TX)
     ///
     /// `TX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.8")]
     #[hl7(component = 8, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text_tx: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// TQ.9 conjunction
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub conjunction: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.10 order sequencing
     ///
     /// `CM_OS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "TQ.10")]
     #[hl7(component = 10, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_sequencing: ::core::option::Option<CmOs<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CQ` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CQ")]
 pub struct Cq<'a> {
     /// CQ.1 quantity
@@ -6823,19 +11310,36 @@ pub struct Cq<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CQ.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CQ.2 units
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CQ.2")]
     #[hl7(component = 2, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub units: ::core::option::Option<::hl7_runtime::types::Varies<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RI")]
 pub struct Ri<'a> {
     /// RI.1 repeat pattern
@@ -6843,19 +11347,36 @@ pub struct Ri<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "RI.1")]
     #[hl7(component = 1, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub repeat_pattern: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RI.2 explicit time interval
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "RI.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub explicit_time_interval: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_OS` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_OS")]
 pub struct CmOs<'a> {
     /// CM_OS.1 Sequence Results Flag
@@ -6863,12 +11384,20 @@ pub struct CmOs<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.1")]
     #[hl7(component = 1, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_results_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_OS.2 Placer Order Number Entity Identifier
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number_entity_identifier: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6877,6 +11406,10 @@ pub struct CmOs<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.3")]
     #[hl7(component = 3, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number_namespace_id: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -6885,6 +11418,10 @@ pub struct CmOs<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number_entity_identifier: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6893,6 +11430,10 @@ pub struct CmOs<'a> {
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.5")]
     #[hl7(component = 5, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number_namespace_id: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -6901,18 +11442,30 @@ pub struct CmOs<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_condition_value: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_OS.7 Maximum Number Of Repeats
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.7")]
     #[hl7(component = 7, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub maximum_number_of_repeats: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CM_OS.8 Placer Order Number Universal Id
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number_universal_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6921,6 +11474,10 @@ pub struct CmOs<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.9")]
     #[hl7(component = 9, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number_universal_id_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -6929,6 +11486,10 @@ pub struct CmOs<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number_universal_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6937,15 +11498,28 @@ pub struct CmOs<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_OS.11")]
     #[hl7(component = 11, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number_universal_id_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_EIP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_EIP")]
 pub struct CmEip<'a> {
     /// CM_EIP.1 parent´s placer order number
@@ -6953,19 +11527,36 @@ pub struct CmEip<'a> {
     /// `EI`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_EIP.1")]
     #[hl7(component = 1, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_s_placer_order_number: ::core::option::Option<Ei<'a>>,
     /// CM_EIP.2 parent´s filler order number
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_EIP.2")]
     #[hl7(component = 2, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_s_filler_order_number: ::core::option::Option<Ei<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_SPS` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_SPS")]
 pub struct CmSps<'a> {
     /// CM_SPS.1 specimen source name or code
@@ -6973,43 +11564,76 @@ pub struct CmSps<'a> {
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_SPS.1")]
     #[hl7(component = 1, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_source_name_or_code: ::core::option::Option<Ce<'a>>,
     /// CM_SPS.2 additives
     ///
     /// `TX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_SPS.2")]
     #[hl7(component = 2, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub additives: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// CM_SPS.3 freetext
     ///
     /// `TX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_SPS.3")]
     #[hl7(component = 3, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub freetext: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// CM_SPS.4 body site
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_SPS.4")]
     #[hl7(component = 4, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub body_site: ::core::option::Option<Ce<'a>>,
     /// CM_SPS.5 site modifier
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_SPS.5")]
     #[hl7(component = 5, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub site_modifier: ::core::option::Option<Ce<'a>>,
     /// CM_SPS.6 collection modifier method code
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_SPS.6")]
     #[hl7(component = 6, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub collection_modifier_method_code: ::core::option::Option<Ce<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_MOC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_MOC")]
 pub struct CmMoc<'a> {
     /// CM_MOC.1 dollar amount
@@ -7017,19 +11641,36 @@ pub struct CmMoc<'a> {
     /// `MO`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_MOC.1")]
     #[hl7(component = 1, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dollar_amount: ::core::option::Option<Mo<'a>>,
     /// CM_MOC.2 charge code
     ///
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_MOC.2")]
     #[hl7(component = 2, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_code: ::core::option::Option<Ce<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_PRL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_PRL")]
 pub struct CmPrl<'a> {
     /// CM_PRL.1 OBX-3 observation identifier of parent result
@@ -7037,12 +11678,20 @@ pub struct CmPrl<'a> {
     /// `CE`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PRL.1")]
     #[hl7(component = 1, datatype = CE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub obx_3_observation_identifier_of_parent_result: ::core::option::Option<Ce<'a>>,
     /// CM_PRL.2 OBX-4 sub-ID of parent result
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PRL.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub obx_4_sub_id_of_parent_result: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7051,15 +11700,28 @@ pub struct CmPrl<'a> {
     /// `TX`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_PRL.3")]
     #[hl7(component = 3, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub part_of_obx_5_observation_result_from_parent: ::core::option::Option<
         ::hl7_runtime::types::Tx<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_NDL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_NDL")]
 pub struct CmNdl<'a> {
     /// CM_NDL.1 name
@@ -7067,73 +11729,126 @@ pub struct CmNdl<'a> {
     /// `CN`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.1")]
     #[hl7(component = 1, datatype = CN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name: ::core::option::Option<Cn<'a>>,
     /// CM_NDL.2 start date/time
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.2")]
     #[hl7(component = 2, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// CM_NDL.3 end date/time
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.3")]
     #[hl7(component = 3, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// CM_NDL.4 point of care (IS)
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.4")]
     #[hl7(component = 4, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care_is: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_NDL.5 room
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.5")]
     #[hl7(component = 5, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_NDL.6 bed
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.6")]
     #[hl7(component = 6, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_NDL.7 facility (HD)
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.7")]
     #[hl7(component = 7, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility_hd: ::core::option::Option<Hd<'a>>,
     /// CM_NDL.8 location status
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.8")]
     #[hl7(component = 8, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_NDL.9 person location type
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.9")]
     #[hl7(component = 9, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_NDL.10 building
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.10")]
     #[hl7(component = 10, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_NDL.11 floor
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_NDL.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_LA1` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_LA1")]
 pub struct CmLa1<'a> {
     /// CM_LA1.1 point of care (ST)
@@ -7141,105 +11856,178 @@ pub struct CmLa1<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care_st: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.2 room
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.2")]
     #[hl7(component = 2, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_LA1.3 bed
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.3")]
     #[hl7(component = 3, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_LA1.4 facility (HD)
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.4")]
     #[hl7(component = 4, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility_hd: ::core::option::Option<Hd<'a>>,
     /// CM_LA1.5 location status
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.5")]
     #[hl7(component = 5, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_LA1.6 person location type
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.6")]
     #[hl7(component = 6, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_LA1.7 building
     ///
     /// `IS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.7")]
     #[hl7(component = 7, datatype = IS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CM_LA1.8 floor
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.9 street address
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.10 other designation
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_designation: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.11 city
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub city: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.12 state or province
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.12")]
     #[hl7(component = 12, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_or_province: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.13 zip or postal code
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.13")]
     #[hl7(component = 13, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub zip_or_postal_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CM_LA1.14 country
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.14")]
     #[hl7(component = 14, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_LA1.15 address type
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.15")]
     #[hl7(component = 15, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_LA1.16 other geographic designation
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_LA1.16")]
     #[hl7(component = 16, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_geographic_designation: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CM_CCD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CM_CCD")]
 pub struct CmCcd<'a> {
     /// CM_CCD.1 when to charge code
@@ -7247,19 +12035,36 @@ pub struct CmCcd<'a> {
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_CCD.1")]
     #[hl7(component = 1, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub when_to_charge_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CM_CCD.2 date/time
     ///
     /// `TS`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CM_CCD.2")]
     #[hl7(component = 2, datatype = TS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CK` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CK")]
 pub struct Ck<'a> {
     /// CK.1 ID number (NM)
@@ -7267,18 +12072,30 @@ pub struct Ck<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CK.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number_nm: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CK.2 check digit
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CK.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CK.3 code identifying the check digit scheme employed
     ///
     /// `ID`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CK.3")]
     #[hl7(component = 3, datatype = ID, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub code_identifying_the_check_digit_scheme_employed: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -7287,8 +12104,13 @@ pub struct Ck<'a> {
     /// `HD`, usage `O`, `0..1` (HL7 v2.3).
     #[doc(alias = "CK.4")]
     #[hl7(component = 4, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }

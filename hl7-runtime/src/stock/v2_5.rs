@@ -3,6 +3,14 @@
 /// The `ADT_A01` message structure, for ADT^A01, ADT^A04, ADT^A08, ADT^A13.
 #[doc(alias = "ADT_A01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A01",
     event = "ADT^A01",
@@ -19,6 +27,10 @@ pub struct AdtA01<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -31,14 +43,26 @@ pub struct AdtA01<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -47,66 +71,131 @@ pub struct AdtA01<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA01Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA01Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// The `PDA` segment: usage `O`, `0..1`.
     #[doc(alias = "PDA")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pda: ::core::option::Option<Pda<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A02` message structure, for ADT^A02.
 #[doc(alias = "ADT_A02")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A02", event = "ADT^A02", version = "2.5")]
 pub struct AdtA02<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -116,6 +205,10 @@ pub struct AdtA02<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -128,10 +221,18 @@ pub struct AdtA02<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -140,30 +241,59 @@ pub struct AdtA02<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `PDA` segment: usage `O`, `0..1`.
     #[doc(alias = "PDA")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pda: ::core::option::Option<Pda<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03` message structure, for ADT^A03.
 #[doc(alias = "ADT_A03")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A03", event = "ADT^A03", version = "2.5")]
 pub struct AdtA03<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -173,6 +303,10 @@ pub struct AdtA03<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -185,14 +319,26 @@ pub struct AdtA03<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -201,58 +347,115 @@ pub struct AdtA03<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA03Procedure<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA03Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `PDA` segment: usage `O`, `0..1`.
     #[doc(alias = "PDA")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pda: ::core::option::Option<Pda<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A05` message structure, for ADT^A05, ADT^A14, ADT^A28, ADT^A31.
 #[doc(alias = "ADT_A05")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A05",
     event = "ADT^A05",
@@ -269,6 +472,10 @@ pub struct AdtA05<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -281,14 +488,26 @@ pub struct AdtA05<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -297,62 +516,123 @@ pub struct AdtA05<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA05Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA05Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06` message structure, for ADT^A06, ADT^A07.
 #[doc(alias = "ADT_A06")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A06", event = "ADT^A06", event = "ADT^A07", version = "2.5")]
 pub struct AdtA06<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -362,6 +642,10 @@ pub struct AdtA06<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -374,18 +658,34 @@ pub struct AdtA06<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `MRG` segment: usage `O`, `0..1`.
     #[doc(alias = "MRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mrg: ::core::option::Option<Mrg<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -394,62 +694,123 @@ pub struct AdtA06<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA06Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA06Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A09` message structure, for ADT^A09, ADT^A10, ADT^A11.
 #[doc(alias = "ADT_A09")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A09",
     event = "ADT^A09",
@@ -465,6 +826,10 @@ pub struct AdtA09<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -477,6 +842,10 @@ pub struct AdtA09<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -485,26 +854,51 @@ pub struct AdtA09<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A12` message structure, for ADT^A12.
 #[doc(alias = "ADT_A12")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A12", event = "ADT^A12", version = "2.5")]
 pub struct AdtA12<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -514,6 +908,10 @@ pub struct AdtA12<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -526,6 +924,10 @@ pub struct AdtA12<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -534,26 +936,51 @@ pub struct AdtA12<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..1`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dg1: ::core::option::Option<Dg1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A15` message structure, for ADT^A15.
 #[doc(alias = "ADT_A15")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A15", event = "ADT^A15", version = "2.5")]
 pub struct AdtA15<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -563,6 +990,10 @@ pub struct AdtA15<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -575,10 +1006,18 @@ pub struct AdtA15<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -587,30 +1026,59 @@ pub struct AdtA15<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16` message structure, for ADT^A16.
 #[doc(alias = "ADT_A16")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A16", event = "ADT^A16", version = "2.5")]
 pub struct AdtA16<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -620,6 +1088,10 @@ pub struct AdtA16<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -632,14 +1104,26 @@ pub struct AdtA16<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -648,54 +1132,107 @@ pub struct AdtA16<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA16Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA16Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A17` message structure, for ADT^A17.
 #[doc(alias = "ADT_A17")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A17", event = "ADT^A17", version = "2.5")]
 pub struct AdtA17<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -705,6 +1242,10 @@ pub struct AdtA17<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -717,6 +1258,10 @@ pub struct AdtA17<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -725,14 +1270,26 @@ pub struct AdtA17<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -741,6 +1298,10 @@ pub struct AdtA17<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -749,22 +1310,43 @@ pub struct AdtA17<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2_2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx_2: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A18` message structure, for ADT^A18.
 #[doc(alias = "ADT_A18")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A18", event = "ADT^A18", version = "2.5")]
 pub struct AdtA18<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -774,6 +1356,10 @@ pub struct AdtA18<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -786,6 +1372,10 @@ pub struct AdtA18<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -797,11 +1387,20 @@ pub struct AdtA18<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A20` message structure, for ADT^A20.
 #[doc(alias = "ADT_A20")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A20", event = "ADT^A20", version = "2.5")]
 pub struct AdtA20<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -811,6 +1410,10 @@ pub struct AdtA20<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -822,11 +1425,20 @@ pub struct AdtA20<'a> {
     pub npu: Npu<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A21` message structure, for ADT^A21, ADT^A22, ADT^A23, ADT^A25, ADT^A26, ADT^A27, ADT^A29, ADT^A32, ADT^A33.
 #[doc(alias = "ADT_A21")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A21",
     event = "ADT^A21",
@@ -848,6 +1460,10 @@ pub struct AdtA21<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -860,6 +1476,10 @@ pub struct AdtA21<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -868,22 +1488,43 @@ pub struct AdtA21<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A24` message structure, for ADT^A24.
 #[doc(alias = "ADT_A24")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A24", event = "ADT^A24", version = "2.5")]
 pub struct AdtA24<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -893,6 +1534,10 @@ pub struct AdtA24<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -905,14 +1550,26 @@ pub struct AdtA24<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -921,22 +1578,43 @@ pub struct AdtA24<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1_2: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A30` message structure, for ADT^A30, ADT^A34, ADT^A35, ADT^A36, ADT^A46, ADT^A47, ADT^A48, ADT^A49.
 #[doc(alias = "ADT_A30")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A30",
     event = "ADT^A30",
@@ -957,6 +1635,10 @@ pub struct AdtA30<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -969,6 +1651,10 @@ pub struct AdtA30<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -976,11 +1662,20 @@ pub struct AdtA30<'a> {
     pub mrg: Mrg<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A37` message structure, for ADT^A37.
 #[doc(alias = "ADT_A37")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A37", event = "ADT^A37", version = "2.5")]
 pub struct AdtA37<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -990,6 +1685,10 @@ pub struct AdtA37<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1002,14 +1701,26 @@ pub struct AdtA37<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -1018,22 +1729,43 @@ pub struct AdtA37<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1_2: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A38` message structure, for ADT^A38.
 #[doc(alias = "ADT_A38")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A38", event = "ADT^A38", version = "2.5")]
 pub struct AdtA38<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1043,6 +1775,10 @@ pub struct AdtA38<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1055,6 +1791,10 @@ pub struct AdtA38<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1063,30 +1803,59 @@ pub struct AdtA38<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A39` message structure, for ADT^A39, ADT^A40, ADT^A41, ADT^A42.
 #[doc(alias = "ADT_A39")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A39",
     event = "ADT^A39",
@@ -1103,6 +1872,10 @@ pub struct AdtA39<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1111,14 +1884,27 @@ pub struct AdtA39<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA39Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A43` message structure, for ADT^A43, ADT^A44.
 #[doc(alias = "ADT_A43")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A43", event = "ADT^A43", event = "ADT^A44", version = "2.5")]
 pub struct AdtA43<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1128,6 +1914,10 @@ pub struct AdtA43<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1136,14 +1926,27 @@ pub struct AdtA43<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA43Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A45` message structure, for ADT^A45.
 #[doc(alias = "ADT_A45")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A45", event = "ADT^A45", version = "2.5")]
 pub struct AdtA45<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1153,6 +1956,10 @@ pub struct AdtA45<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1165,18 +1972,35 @@ pub struct AdtA45<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MERGE_INFO` group: usage `R`, `1..*`.
     #[doc(alias = "MERGE_INFO")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub merge_info: ::std::vec::Vec<AdtA45MergeInfo<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A50` message structure, for ADT^A50, ADT^A51.
 #[doc(alias = "ADT_A50")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A50", event = "ADT^A50", event = "ADT^A51", version = "2.5")]
 pub struct AdtA50<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1186,6 +2010,10 @@ pub struct AdtA50<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1198,6 +2026,10 @@ pub struct AdtA50<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1209,11 +2041,20 @@ pub struct AdtA50<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A52` message structure, for ADT^A52, ADT^A53, ADT^A55.
 #[doc(alias = "ADT_A52")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A52",
     event = "ADT^A52",
@@ -1229,6 +2070,10 @@ pub struct AdtA52<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1241,6 +2086,10 @@ pub struct AdtA52<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1249,14 +2098,27 @@ pub struct AdtA52<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A54` message structure, for ADT^A54.
 #[doc(alias = "ADT_A54")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A54", event = "ADT^A54", version = "2.5")]
 pub struct AdtA54<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1266,6 +2128,10 @@ pub struct AdtA54<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1278,10 +2144,18 @@ pub struct AdtA54<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1290,18 +2164,35 @@ pub struct AdtA54<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A60` message structure, for ADT^A60.
 #[doc(alias = "ADT_A60")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A60", event = "ADT^A60", version = "2.5")]
 pub struct AdtA60<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1311,6 +2202,10 @@ pub struct AdtA60<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1323,22 +2218,43 @@ pub struct AdtA60<'a> {
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `IAM` segment: usage `O`, `0..*`.
     #[doc(alias = "IAM")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub iam: ::std::vec::Vec<Iam<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A61` message structure, for ADT^A61, ADT^A62.
 #[doc(alias = "ADT_A61")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A61", event = "ADT^A61", event = "ADT^A62", version = "2.5")]
 pub struct AdtA61<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1348,6 +2264,10 @@ pub struct AdtA61<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1360,6 +2280,10 @@ pub struct AdtA61<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1368,18 +2292,35 @@ pub struct AdtA61<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01` message structure, for ORM^O01.
 #[doc(alias = "ORM_O01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORM_O01", event = "ORM^O01", version = "2.5")]
 pub struct OrmO01<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1389,22 +2330,43 @@ pub struct OrmO01<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `PATIENT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient: ::core::option::Option<OrmO01Patient<'a>>,
     /// The `ORDER` group: usage `R`, `1..*`.
     #[doc(alias = "ORDER")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order: ::std::vec::Vec<OrmO01Order<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01` message structure, for ORU^R01.
 #[doc(alias = "ORU_R01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORU_R01", event = "ORU^R01", version = "2.5")]
 pub struct OruR01<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1414,21 +2376,42 @@ pub struct OruR01<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `PATIENT_RESULT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT_RESULT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_result: ::std::vec::Vec<OruR01PatientResult<'a>>,
     /// The `DSC` segment: usage `O`, `0..1`.
     #[doc(alias = "DSC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dsc: ::core::option::Option<Dsc<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A01.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA01Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1438,13 +2421,26 @@ pub struct AdtA01Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A01.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA01Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1454,21 +2450,42 @@ pub struct AdtA01Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA03Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1478,13 +2495,26 @@ pub struct AdtA03Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA03Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1494,21 +2524,42 @@ pub struct AdtA03Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A05.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA05Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1518,13 +2569,26 @@ pub struct AdtA05Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A05.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA05Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1534,21 +2598,42 @@ pub struct AdtA05Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA06Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1558,13 +2643,26 @@ pub struct AdtA06Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA06Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1574,21 +2672,42 @@ pub struct AdtA06Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA16Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1598,13 +2717,26 @@ pub struct AdtA16Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA16Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1614,21 +2746,42 @@ pub struct AdtA16Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A39.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA39Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1638,6 +2791,10 @@ pub struct AdtA39Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1646,13 +2803,26 @@ pub struct AdtA39Patient<'a> {
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A43.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA43Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1662,6 +2832,10 @@ pub struct AdtA43Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1669,10 +2843,19 @@ pub struct AdtA43Patient<'a> {
     pub mrg: Mrg<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A45.MERGE_INFO` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MERGE_INFO")]
 pub struct AdtA45MergeInfo<'a> {
     /// The `MRG` segment: usage `R`, `1..1`.
@@ -1685,10 +2868,19 @@ pub struct AdtA45MergeInfo<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.PATIENT.PATIENT_VISIT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT_VISIT")]
 pub struct OrmO01PatientVisit<'a> {
     /// The `PV1` segment: usage `R`, `1..1`.
@@ -1698,13 +2890,26 @@ pub struct OrmO01PatientVisit<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.PATIENT.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct OrmO01Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1714,17 +2919,34 @@ pub struct OrmO01Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..1`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in3: ::core::option::Option<In3<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct OrmO01Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1734,65 +2956,131 @@ pub struct OrmO01Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `PATIENT_VISIT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT_VISIT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_visit: ::core::option::Option<OrmO01PatientVisit<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<OrmO01Insurance<'a>>,
     /// The `GT1` segment: usage `O`, `0..1`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub gt1: ::core::option::Option<Gt1<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER.ORDER_DETAIL.OBRRQDRQ1RXOODSODT_SUPPGRP` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBRRQDRQ1RXOODSODT_SUPPGRP")]
 pub struct OrmO01Obrrqdrq1RxoodsodtSuppgrp<'a> {
     /// The `OBR` segment: usage `O`, `0..1`.
     #[doc(alias = "OBR")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub obr: ::core::option::Option<Obr<'a>>,
     /// The `RQD` segment: usage `O`, `0..1`.
     #[doc(alias = "RQD")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rqd: ::core::option::Option<Rqd<'a>>,
     /// The `RQ1` segment: usage `O`, `0..1`.
     #[doc(alias = "RQ1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rq1: ::core::option::Option<Rq1<'a>>,
     /// The `RXO` segment: usage `O`, `0..1`.
     #[doc(alias = "RXO")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub rxo: ::core::option::Option<Rxo<'a>>,
     /// The `ODS` segment: usage `O`, `0..1`.
     #[doc(alias = "ODS")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ods: ::core::option::Option<Ods<'a>>,
     /// The `ODT` segment: usage `O`, `0..1`.
     #[doc(alias = "ODT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub odt: ::core::option::Option<Odt<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER.ORDER_DETAIL.OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBSERVATION")]
 pub struct OrmO01Observation<'a> {
     /// The `OBX` segment: usage `R`, `1..1`.
@@ -1802,13 +3090,26 @@ pub struct OrmO01Observation<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER.ORDER_DETAIL` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER_DETAIL")]
 pub struct OrmO01OrderDetail<'a> {
     /// The `OBRRQDRQ1RXOODSODT_SUPPGRP` group: usage `R`, `1..1`.
@@ -1818,25 +3119,50 @@ pub struct OrmO01OrderDetail<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `CTD` segment: usage `O`, `0..1`.
     #[doc(alias = "CTD")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ctd: ::core::option::Option<Ctd<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `OBSERVATION` group: usage `O`, `0..*`.
     #[doc(alias = "OBSERVATION")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation: ::std::vec::Vec<OrmO01Observation<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORM_O01.ORDER` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER")]
 pub struct OrmO01Order<'a> {
     /// The `ORC` segment: usage `R`, `1..1`.
@@ -1846,25 +3172,50 @@ pub struct OrmO01Order<'a> {
     /// The `ORDER_DETAIL` group: usage `O`, `0..1`.
     #[doc(alias = "ORDER_DETAIL")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_detail: ::core::option::Option<OrmO01OrderDetail<'a>>,
     /// The `FT1` segment: usage `O`, `0..*`.
     #[doc(alias = "FT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ft1: ::std::vec::Vec<Ft1<'a>>,
     /// The `CTI` segment: usage `O`, `0..*`.
     #[doc(alias = "CTI")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub cti: ::std::vec::Vec<Cti<'a>>,
     /// The `BLG` segment: usage `O`, `0..1`.
     #[doc(alias = "BLG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blg: ::core::option::Option<Blg<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.PATIENT.VISIT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "VISIT")]
 pub struct OruR01Visit<'a> {
     /// The `PV1` segment: usage `R`, `1..1`.
@@ -1874,13 +3225,26 @@ pub struct OruR01Visit<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct OruR01Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1890,25 +3254,50 @@ pub struct OruR01Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `VISIT` group: usage `O`, `0..1`.
     #[doc(alias = "VISIT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit: ::core::option::Option<OruR01Visit<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.TIMING_QTY` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TIMING_QTY")]
 pub struct OruR01TimingQty<'a> {
     /// The `TQ1` segment: usage `R`, `1..1`.
@@ -1918,13 +3307,26 @@ pub struct OruR01TimingQty<'a> {
     /// The `TQ2` segment: usage `O`, `0..*`.
     #[doc(alias = "TQ2")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub tq2: ::std::vec::Vec<Tq2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBSERVATION")]
 pub struct OruR01Observation<'a> {
     /// The `OBX` segment: usage `R`, `1..1`.
@@ -1934,13 +3336,26 @@ pub struct OruR01Observation<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.SPECIMEN` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SPECIMEN")]
 pub struct OruR01Specimen<'a> {
     /// The `SPM` segment: usage `R`, `1..1`.
@@ -1950,18 +3365,35 @@ pub struct OruR01Specimen<'a> {
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER_OBSERVATION")]
 pub struct OruR01OrderObservation<'a> {
     /// The `ORC` segment: usage `O`, `0..1`.
     #[doc(alias = "ORC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub orc: ::core::option::Option<Orc<'a>>,
     /// The `OBR` segment: usage `R`, `1..1`.
     #[doc(alias = "OBR")]
@@ -1970,54 +3402,108 @@ pub struct OruR01OrderObservation<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `TIMING_QTY` group: usage `O`, `0..*`.
     #[doc(alias = "TIMING_QTY")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub timing_qty: ::std::vec::Vec<OruR01TimingQty<'a>>,
     /// The `CTD` segment: usage `O`, `0..1`.
     #[doc(alias = "CTD")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ctd: ::core::option::Option<Ctd<'a>>,
     /// The `OBSERVATION` group: usage `O`, `0..*`.
     #[doc(alias = "OBSERVATION")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation: ::std::vec::Vec<OruR01Observation<'a>>,
     /// The `FT1` segment: usage `O`, `0..*`.
     #[doc(alias = "FT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ft1: ::std::vec::Vec<Ft1<'a>>,
     /// The `CTI` segment: usage `O`, `0..*`.
     #[doc(alias = "CTI")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub cti: ::std::vec::Vec<Cti<'a>>,
     /// The `SPECIMEN` group: usage `O`, `0..*`.
     #[doc(alias = "SPECIMEN")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen: ::std::vec::Vec<OruR01Specimen<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT_RESULT")]
 pub struct OruR01PatientResult<'a> {
     /// The `PATIENT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient: ::core::option::Option<OruR01Patient<'a>>,
     /// The `ORDER_OBSERVATION` group: usage `R`, `1..*`.
     #[doc(alias = "ORDER_OBSERVATION")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order_observation: ::std::vec::Vec<OruR01OrderObservation<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `MSH` segment: Message Header.
 #[doc(alias = "MSH")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MSH")]
 pub struct Msh<'a> {
     /// MSH-1 Field Separator
@@ -2037,24 +3523,40 @@ pub struct Msh<'a> {
     /// `HD`, usage `O`, `0..1`, table 0361, length 227 (HL7 v2.5).
     #[doc(alias = "MSH-3")]
     #[hl7(field = 3, datatype = HD, usage = O, len = 227, table = "0361")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_application: ::core::option::Option<Hd<'a>>,
     /// MSH-4 Sending Facility
     ///
     /// `HD`, usage `O`, `0..1`, table 0362, length 227 (HL7 v2.5).
     #[doc(alias = "MSH-4")]
     #[hl7(field = 4, datatype = HD, usage = O, len = 227, table = "0362")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_facility: ::core::option::Option<Hd<'a>>,
     /// MSH-5 Receiving Application
     ///
     /// `HD`, usage `O`, `0..1`, table 0361, length 227 (HL7 v2.5).
     #[doc(alias = "MSH-5")]
     #[hl7(field = 5, datatype = HD, usage = O, len = 227, table = "0361")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_application: ::core::option::Option<Hd<'a>>,
     /// MSH-6 Receiving Facility
     ///
     /// `HD`, usage `O`, `0..1`, table 0362, length 227 (HL7 v2.5).
     #[doc(alias = "MSH-6")]
     #[hl7(field = 6, datatype = HD, usage = O, len = 227, table = "0362")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_facility: ::core::option::Option<Hd<'a>>,
     /// MSH-7 Date/Time Of Message
     ///
@@ -2067,6 +3569,10 @@ pub struct Msh<'a> {
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.5).
     #[doc(alias = "MSH-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// MSH-9 Message Type
     ///
@@ -2097,24 +3603,40 @@ pub struct Msh<'a> {
     /// `NM`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "MSH-13")]
     #[hl7(field = 13, datatype = NM, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_number: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// MSH-14 Continuation Pointer
     ///
     /// `ST`, usage `O`, `0..1`, length 180 (HL7 v2.5).
     #[doc(alias = "MSH-14")]
     #[hl7(field = 14, datatype = ST, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_pointer: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// MSH-15 Accept Acknowledgment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.5).
     #[doc(alias = "MSH-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 2, table = "0155")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accept_acknowledgment_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSH-16 Application Acknowledgment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.5).
     #[doc(alias = "MSH-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 2, table = "0155")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub application_acknowledgment_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -2123,6 +3645,10 @@ pub struct Msh<'a> {
     /// `ID`, usage `O`, `0..1`, table 0399, length 3 (HL7 v2.5).
     #[doc(alias = "MSH-17")]
     #[hl7(field = 17, datatype = ID, usage = O, len = 3, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSH-18 Character Set
     ///
@@ -2137,18 +3663,30 @@ pub struct Msh<'a> {
         len = 16,
         table = "0211"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub character_set: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// MSH-19 Principal Language Of Message
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "MSH-19")]
     #[hl7(field = 19, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub principal_language_of_message: ::core::option::Option<Ce<'a>>,
     /// MSH-20 Alternate Character Set Handling Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0356, length 20 (HL7 v2.5).
     #[doc(alias = "MSH-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 20, table = "0356")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_character_set_handling_scheme: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -2157,14 +3695,27 @@ pub struct Msh<'a> {
     /// `EI`, usage `O`, `0..*`, length 427 (HL7 v2.5).
     #[doc(alias = "MSH-21")]
     #[hl7(field = 21, datatype = EI, usage = O, min = 0, max = *, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub message_profile_identifier: ::std::vec::Vec<Ei<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SFT` segment: Software Segment.
 #[doc(alias = "SFT")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SFT")]
 pub struct Sft<'a> {
     /// SFT-1 Software Vendor Organization
@@ -2196,6 +3747,10 @@ pub struct Sft<'a> {
     /// `TX`, usage `O`, `0..1`, length 1024 (HL7 v2.5).
     #[doc(alias = "SFT-5")]
     #[hl7(field = 5, datatype = TX, usage = O, len = 1024)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub software_product_information: ::core::option::Option<
         ::hl7_runtime::types::Tx<'a>,
     >,
@@ -2204,14 +3759,27 @@ pub struct Sft<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "SFT-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub software_install_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EVN` segment: Event Type.
 #[doc(alias = "EVN")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EVN")]
 pub struct Evn<'a> {
     /// EVN-1 Event Type Code
@@ -2219,6 +3787,10 @@ pub struct Evn<'a> {
     /// `ID`, usage `O`, `0..1`, table 0003, length 3 (HL7 v2.5).
     #[doc(alias = "EVN-1")]
     #[hl7(field = 1, datatype = ID, usage = O, len = 3, table = "0003")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// EVN-2 Recorded Date/Time
     ///
@@ -2231,12 +3803,20 @@ pub struct Evn<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "EVN-3")]
     #[hl7(field = 3, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_planned_event: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// EVN-4 Event Reason Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0062, length 3 (HL7 v2.5).
     #[doc(alias = "EVN-4")]
     #[hl7(field = 4, datatype = IS, usage = O, len = 3, table = "0062")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_reason_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// EVN-5 Operator ID
     ///
@@ -2251,26 +3831,47 @@ pub struct Evn<'a> {
         len = 250,
         table = "0188"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub operator_id: ::std::vec::Vec<Xcn<'a>>,
     /// EVN-6 Event Occurred
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "EVN-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_occurred: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// EVN-7 Event Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 241 (HL7 v2.5).
     #[doc(alias = "EVN-7")]
     #[hl7(field = 7, datatype = HD, usage = O, len = 241)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_facility: ::core::option::Option<Hd<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PID` segment: Patient Identification.
 #[doc(alias = "PID")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PID")]
 pub struct Pid<'a> {
     /// PID-1 Set ID - PID
@@ -2278,54 +3879,90 @@ pub struct Pid<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "PID-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_pid: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// PID-2 Patient ID
     ///
     /// `CX`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "PID-2")]
     #[hl7(field = 2, datatype = CX, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_id: ::core::option::Option<Cx<'a>>,
     /// PID-3 Patient Identifier List
     ///
     /// `CX`, usage `R`, `1..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-3")]
     #[hl7(field = 3, datatype = CX, usage = R, min = 1, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_identifier_list: ::std::vec::Vec<Cx<'a>>,
     /// PID-4 Alternate Patient ID - PID
     ///
     /// `CX`, usage `O`, `0..*`, length 20 (HL7 v2.5).
     #[doc(alias = "PID-4")]
     #[hl7(field = 4, datatype = CX, usage = O, min = 0, max = *, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub alternate_patient_id_pid: ::std::vec::Vec<Cx<'a>>,
     /// PID-5 Patient Name
     ///
     /// `XPN`, usage `R`, `1..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-5")]
     #[hl7(field = 5, datatype = XPN, usage = R, min = 1, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_name: ::std::vec::Vec<Xpn<'a>>,
     /// PID-6 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-6")]
     #[hl7(field = 6, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// PID-7 Date/Time of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PID-7")]
     #[hl7(field = 7, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_birth: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PID-8 Administrative Sex
     ///
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.5).
     #[doc(alias = "PID-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub administrative_sex: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-9 Patient Alias
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-9")]
     #[hl7(field = 9, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_alias: ::std::vec::Vec<Xpn<'a>>,
     /// PID-10 Race
     ///
@@ -2340,72 +3977,120 @@ pub struct Pid<'a> {
         len = 250,
         table = "0005"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub race: ::std::vec::Vec<Ce<'a>>,
     /// PID-11 Patient Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-11")]
     #[hl7(field = 11, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_address: ::std::vec::Vec<Xad<'a>>,
     /// PID-12 County Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0289, length 4 (HL7 v2.5).
     #[doc(alias = "PID-12")]
     #[hl7(field = 12, datatype = IS, usage = O, len = 4, table = "0289")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub county_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PID-13 Phone Number - Home
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-13")]
     #[hl7(field = 13, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number_home: ::std::vec::Vec<Xtn<'a>>,
     /// PID-14 Phone Number - Business
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-14")]
     #[hl7(field = 14, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number_business: ::std::vec::Vec<Xtn<'a>>,
     /// PID-15 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 250 (HL7 v2.5).
     #[doc(alias = "PID-15")]
     #[hl7(field = 15, datatype = CE, usage = O, len = 250, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// PID-16 Marital Status
     ///
     /// `CE`, usage `O`, `0..1`, table 0002, length 250 (HL7 v2.5).
     #[doc(alias = "PID-16")]
     #[hl7(field = 16, datatype = CE, usage = O, len = 250, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub marital_status: ::core::option::Option<Ce<'a>>,
     /// PID-17 Religion
     ///
     /// `CE`, usage `O`, `0..1`, table 0006, length 250 (HL7 v2.5).
     #[doc(alias = "PID-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 250, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Ce<'a>>,
     /// PID-18 Patient Account Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-18")]
     #[hl7(field = 18, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_account_number: ::core::option::Option<Cx<'a>>,
     /// PID-19 SSN Number - Patient
     ///
     /// `ST`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "PID-19")]
     #[hl7(field = 19, datatype = ST, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ssn_number_patient: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-20 Driver's License Number - Patient
     ///
     /// `DLN`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "PID-20")]
     #[hl7(field = 20, datatype = DLN, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub driver_s_license_number_patient: ::core::option::Option<Dln<'a>>,
     /// PID-21 Mother's Identifier
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-21")]
     #[hl7(field = 21, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_identifier: ::std::vec::Vec<Cx<'a>>,
     /// PID-22 Ethnic Group
     ///
@@ -2420,24 +4105,40 @@ pub struct Pid<'a> {
         len = 250,
         table = "0189"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ethnic_group: ::std::vec::Vec<Ce<'a>>,
     /// PID-23 Birth Place
     ///
     /// `ST`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PID-23")]
     #[hl7(field = 23, datatype = ST, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-24 Multiple Birth Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PID-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub multiple_birth_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-25 Birth Order
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "PID-25")]
     #[hl7(field = 25, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub birth_order: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PID-26 Citizenship
     ///
@@ -2452,24 +4153,40 @@ pub struct Pid<'a> {
         len = 250,
         table = "0171"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Ce<'a>>,
     /// PID-27 Veterans Military Status
     ///
     /// `CE`, usage `O`, `0..1`, table 0172, length 250 (HL7 v2.5).
     #[doc(alias = "PID-27")]
     #[hl7(field = 27, datatype = CE, usage = O, len = 250, table = "0172")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub veterans_military_status: ::core::option::Option<Ce<'a>>,
     /// PID-28 Nationality
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 250 (HL7 v2.5).
     #[doc(alias = "PID-28")]
     #[hl7(field = 28, datatype = CE, usage = O, len = 250, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Ce<'a>>,
     /// PID-29 Patient Death Date and Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PID-29")]
     #[hl7(field = 29, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_death_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -2478,12 +4195,20 @@ pub struct Pid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PID-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-31 Identity Unknown Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PID-31")]
     #[hl7(field = 31, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identity_unknown_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-32 Identity Reliability Code
     ///
@@ -2498,42 +4223,70 @@ pub struct Pid<'a> {
         len = 20,
         table = "0445"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub identity_reliability_code: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// PID-33 Last Update Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PID-33")]
     #[hl7(field = 33, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub last_update_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PID-34 Last Update Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 241 (HL7 v2.5).
     #[doc(alias = "PID-34")]
     #[hl7(field = 34, datatype = HD, usage = O, len = 241)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub last_update_facility: ::core::option::Option<Hd<'a>>,
     /// PID-35 Species Code
     ///
     /// `CE`, usage `C`, `0..1`, table 0446, length 250 (HL7 v2.5).
     #[doc(alias = "PID-35")]
     #[hl7(field = 35, datatype = CE, usage = C, len = 250, table = "0446")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub species_code: ::core::option::Option<Ce<'a>>,
     /// PID-36 Breed Code
     ///
     /// `CE`, usage `C`, `0..1`, table 0447, length 250 (HL7 v2.5).
     #[doc(alias = "PID-36")]
     #[hl7(field = 36, datatype = CE, usage = C, len = 250, table = "0447")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub breed_code: ::core::option::Option<Ce<'a>>,
     /// PID-37 Strain
     ///
     /// `ST`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PID-37")]
     #[hl7(field = 37, datatype = ST, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub strain: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-38 Production Class Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0429, length 250 (HL7 v2.5).
     #[doc(alias = "PID-38")]
     #[hl7(field = 38, datatype = CE, usage = O, len = 250, table = "0429")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub production_class_code: ::core::option::Option<Ce<'a>>,
     /// PID-39 Tribal Citizenship
     ///
@@ -2548,14 +4301,27 @@ pub struct Pid<'a> {
         len = 250,
         table = "0171"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub tribal_citizenship: ::std::vec::Vec<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PD1` segment: Patient Additional Demographic.
 #[doc(alias = "PD1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PD1")]
 pub struct Pd1<'a> {
     /// PD1-1 Living Dependency
@@ -2571,78 +4337,130 @@ pub struct Pd1<'a> {
         len = 2,
         table = "0223"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub living_dependency: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// PD1-2 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.5).
     #[doc(alias = "PD1-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-3 Patient Primary Facility
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PD1-3")]
     #[hl7(field = 3, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_primary_facility: ::std::vec::Vec<Xon<'a>>,
     /// PD1-4 Patient Primary Care Provider Name & ID No.
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.5).
     #[doc(alias = "PD1-4")]
     #[hl7(field = 4, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_primary_care_provider_name_id_no: ::std::vec::Vec<Xcn<'a>>,
     /// PD1-5 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.5).
     #[doc(alias = "PD1-5")]
     #[hl7(field = 5, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-6 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.5).
     #[doc(alias = "PD1-6")]
     #[hl7(field = 6, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-7 Living Will Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0315, length 2 (HL7 v2.5).
     #[doc(alias = "PD1-7")]
     #[hl7(field = 7, datatype = IS, usage = O, len = 2, table = "0315")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_will_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-8 Organ Donor Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0316, length 2 (HL7 v2.5).
     #[doc(alias = "PD1-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 2, table = "0316")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organ_donor_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-9 Separate Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PD1-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub separate_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PD1-10 Duplicate Patient
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PD1-10")]
     #[hl7(field = 10, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub duplicate_patient: ::std::vec::Vec<Cx<'a>>,
     /// PD1-11 Publicity Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 250 (HL7 v2.5).
     #[doc(alias = "PD1-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 250, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Ce<'a>>,
     /// PD1-12 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PD1-12")]
     #[hl7(field = 12, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PD1-13 Protection Indicator Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PD1-13")]
     #[hl7(field = 13, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2651,6 +4469,10 @@ pub struct Pd1<'a> {
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PD1-14")]
     #[hl7(field = 14, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub place_of_worship: ::std::vec::Vec<Xon<'a>>,
     /// PD1-15 Advance Directive Code
     ///
@@ -2665,12 +4487,20 @@ pub struct Pd1<'a> {
         len = 250,
         table = "0435"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub advance_directive_code: ::std::vec::Vec<Ce<'a>>,
     /// PD1-16 Immunization Registry Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0441, length 1 (HL7 v2.5).
     #[doc(alias = "PD1-16")]
     #[hl7(field = 16, datatype = IS, usage = O, len = 1, table = "0441")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub immunization_registry_status: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -2679,6 +4509,10 @@ pub struct Pd1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PD1-17")]
     #[hl7(field = 17, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub immunization_registry_status_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2687,6 +4521,10 @@ pub struct Pd1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PD1-18")]
     #[hl7(field = 18, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2695,26 +4533,47 @@ pub struct Pd1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0140, length 5 (HL7 v2.5).
     #[doc(alias = "PD1-19")]
     #[hl7(field = 19, datatype = IS, usage = O, len = 5, table = "0140")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_branch: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-20 Military Rank/Grade
     ///
     /// `IS`, usage `O`, `0..1`, table 0141, length 2 (HL7 v2.5).
     #[doc(alias = "PD1-20")]
     #[hl7(field = 20, datatype = IS, usage = O, len = 2, table = "0141")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_rank_grade: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PD1-21 Military Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0142, length 3 (HL7 v2.5).
     #[doc(alias = "PD1-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 3, table = "0142")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ROL` segment: Role.
 #[doc(alias = "ROL")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ROL")]
 pub struct Rol<'a> {
     /// ROL-1 Role Instance ID
@@ -2722,6 +4581,10 @@ pub struct Rol<'a> {
     /// `EI`, usage `C`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "ROL-1")]
     #[hl7(field = 1, datatype = EI, usage = C, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_instance_id: ::core::option::Option<Ei<'a>>,
     /// ROL-2 Action Code
     ///
@@ -2740,62 +4603,107 @@ pub struct Rol<'a> {
     /// `XCN`, usage `R`, `1..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-4")]
     #[hl7(field = 4, datatype = XCN, usage = R, min = 1, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub role_person: ::std::vec::Vec<Xcn<'a>>,
     /// ROL-5 Role Begin Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ROL-5")]
     #[hl7(field = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_begin_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ROL-6 Role End Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ROL-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ROL-7 Role Duration
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-7")]
     #[hl7(field = 7, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_duration: ::core::option::Option<Ce<'a>>,
     /// ROL-8 Role Action Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-8")]
     #[hl7(field = 8, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_action_reason: ::core::option::Option<Ce<'a>>,
     /// ROL-9 Provider Type
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-9")]
     #[hl7(field = 9, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub provider_type: ::std::vec::Vec<Ce<'a>>,
     /// ROL-10 Organization Unit Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0406, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-10")]
     #[hl7(field = 10, datatype = CE, usage = O, len = 250, table = "0406")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_unit_type: ::core::option::Option<Ce<'a>>,
     /// ROL-11 Office/Home Address/Birthplace
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-11")]
     #[hl7(field = 11, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub office_home_address_birthplace: ::std::vec::Vec<Xad<'a>>,
     /// ROL-12 Phone
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ROL-12")]
     #[hl7(field = 12, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone: ::std::vec::Vec<Xtn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NK1` segment: Next of Kin / Associated Parties.
 #[doc(alias = "NK1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NK1")]
 pub struct Nk1<'a> {
     /// NK1-1 Set ID - NK1
@@ -2809,54 +4717,90 @@ pub struct Nk1<'a> {
     /// `XPN`, usage `O`, `0..*` (HL7 v2.5).
     #[doc(alias = "NK1-2")]
     #[hl7(field = 2, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-3 Relationship
     ///
     /// `CE`, usage `O`, `0..1`, table 0063, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 250, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship: ::core::option::Option<Ce<'a>>,
     /// NK1-4 Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-4")]
     #[hl7(field = 4, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub address: ::std::vec::Vec<Xad<'a>>,
     /// NK1-5 Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-5")]
     #[hl7(field = 5, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-6 Business Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-6")]
     #[hl7(field = 6, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub business_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-7 Contact Role
     ///
     /// `CE`, usage `O`, `0..1`, table 0131, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-7")]
     #[hl7(field = 7, datatype = CE, usage = O, len = 250, table = "0131")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_role: ::core::option::Option<Ce<'a>>,
     /// NK1-8 Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "NK1-8")]
     #[hl7(field = 8, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// NK1-9 End Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "NK1-9")]
     #[hl7(field = 9, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// NK1-10 Next of Kin / Associated Parties Job Title
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "NK1-10")]
     #[hl7(field = 10, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_job_title: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -2865,36 +4809,60 @@ pub struct Nk1<'a> {
     /// `JCC`, usage `O`, `0..1`, table 0327, length 20 (HL7 v2.5).
     #[doc(alias = "NK1-11")]
     #[hl7(field = 11, datatype = JCC, usage = O, len = 20, table = "0327")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_job_code_class: ::core::option::Option<Jcc<'a>>,
     /// NK1-12 Next of Kin / Associated Parties Employee Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-12")]
     #[hl7(field = 12, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_employee_number: ::core::option::Option<Cx<'a>>,
     /// NK1-13 Organization Name - NK1
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-13")]
     #[hl7(field = 13, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub organization_name_nk1: ::std::vec::Vec<Xon<'a>>,
     /// NK1-14 Marital Status
     ///
     /// `CE`, usage `O`, `0..1`, table 0002, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-14")]
     #[hl7(field = 14, datatype = CE, usage = O, len = 250, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub marital_status: ::core::option::Option<Ce<'a>>,
     /// NK1-15 Administrative Sex
     ///
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.5).
     #[doc(alias = "NK1-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub administrative_sex: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-16 Date/Time of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "NK1-16")]
     #[hl7(field = 16, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_birth: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// NK1-17 Living Dependency
     ///
@@ -2908,6 +4876,10 @@ pub struct Nk1<'a> {
         max = *,
         len = 2,
         table = "0223"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub living_dependency: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// NK1-18 Ambulatory Status
@@ -2923,6 +4895,10 @@ pub struct Nk1<'a> {
         len = 2,
         table = "0009"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ambulatory_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// NK1-19 Citizenship
     ///
@@ -2937,54 +4913,90 @@ pub struct Nk1<'a> {
         len = 250,
         table = "0171"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Ce<'a>>,
     /// NK1-20 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-20")]
     #[hl7(field = 20, datatype = CE, usage = O, len = 250, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// NK1-21 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.5).
     #[doc(alias = "NK1-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-22 Publicity Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-22")]
     #[hl7(field = 22, datatype = CE, usage = O, len = 250, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Ce<'a>>,
     /// NK1-23 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "NK1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// NK1-24 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.5).
     #[doc(alias = "NK1-24")]
     #[hl7(field = 24, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-25 Religion
     ///
     /// `CE`, usage `O`, `0..1`, table 0006, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-25")]
     #[hl7(field = 25, datatype = CE, usage = O, len = 250, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Ce<'a>>,
     /// NK1-26 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-26")]
     #[hl7(field = 26, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-27 Nationality
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-27")]
     #[hl7(field = 27, datatype = CE, usage = O, len = 250, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Ce<'a>>,
     /// NK1-28 Ethnic Group
     ///
@@ -2998,6 +5010,10 @@ pub struct Nk1<'a> {
         max = *,
         len = 250,
         table = "0189"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub ethnic_group: ::std::vec::Vec<Ce<'a>>,
     /// NK1-29 Contact Reason
@@ -3013,36 +5029,60 @@ pub struct Nk1<'a> {
         len = 250,
         table = "0222"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_reason: ::std::vec::Vec<Ce<'a>>,
     /// NK1-30 Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-30")]
     #[hl7(field = 30, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-31 Contact Person's Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-31")]
     #[hl7(field = 31, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-32 Contact Person's Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-32")]
     #[hl7(field = 32, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_address: ::std::vec::Vec<Xad<'a>>,
     /// NK1-33 Next of Kin/Associated Party's Identifiers
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-33")]
     #[hl7(field = 33, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub next_of_kin_associated_party_s_identifiers: ::std::vec::Vec<Cx<'a>>,
     /// NK1-34 Job Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0311, length 2 (HL7 v2.5).
     #[doc(alias = "NK1-34")]
     #[hl7(field = 34, datatype = IS, usage = O, len = 2, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-35 Race
     ///
@@ -3057,18 +5097,30 @@ pub struct Nk1<'a> {
         len = 250,
         table = "0005"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub race: ::std::vec::Vec<Ce<'a>>,
     /// NK1-36 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.5).
     #[doc(alias = "NK1-36")]
     #[hl7(field = 36, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NK1-37 Contact Person Social Security Number
     ///
     /// `ST`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "NK1-37")]
     #[hl7(field = 37, datatype = ST, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_person_social_security_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -3077,20 +5129,37 @@ pub struct Nk1<'a> {
     /// `ST`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "NK1-38")]
     #[hl7(field = 38, datatype = ST, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// NK1-39 VIP Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0099, length 2 (HL7 v2.5).
     #[doc(alias = "NK1-39")]
     #[hl7(field = 39, datatype = IS, usage = O, len = 2, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PV1` segment: Patient Visit.
 #[doc(alias = "PV1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PV1")]
 pub struct Pv1<'a> {
     /// PV1-1 Set ID - PV1
@@ -3098,6 +5167,10 @@ pub struct Pv1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "PV1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_pv1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// PV1-2 Patient Class
     ///
@@ -3110,24 +5183,40 @@ pub struct Pv1<'a> {
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PV1-3")]
     #[hl7(field = 3, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigned_patient_location: ::core::option::Option<Pl<'a>>,
     /// PV1-4 Admission Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0007, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-4")]
     #[hl7(field = 4, datatype = IS, usage = O, len = 2, table = "0007")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admission_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-5 Preadmit Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PV1-5")]
     #[hl7(field = 5, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preadmit_number: ::core::option::Option<Cx<'a>>,
     /// PV1-6 Prior Patient Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PV1-6")]
     #[hl7(field = 6, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_location: ::core::option::Option<Pl<'a>>,
     /// PV1-7 Attending Doctor
     ///
@@ -3141,6 +5230,10 @@ pub struct Pv1<'a> {
         max = *,
         len = 250,
         table = "0010"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub attending_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-8 Referring Doctor
@@ -3156,6 +5249,10 @@ pub struct Pv1<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub referring_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-9 Consulting Doctor
     ///
@@ -3170,36 +5267,60 @@ pub struct Pv1<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub consulting_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-10 Hospital Service
     ///
     /// `IS`, usage `O`, `0..1`, table 0069, length 3 (HL7 v2.5).
     #[doc(alias = "PV1-10")]
     #[hl7(field = 10, datatype = IS, usage = O, len = 3, table = "0069")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub hospital_service: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-11 Temporary Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PV1-11")]
     #[hl7(field = 11, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub temporary_location: ::core::option::Option<Pl<'a>>,
     /// PV1-12 Preadmit Test Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0087, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-12")]
     #[hl7(field = 12, datatype = IS, usage = O, len = 2, table = "0087")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preadmit_test_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-13 Re-admission Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0092, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-13")]
     #[hl7(field = 13, datatype = IS, usage = O, len = 2, table = "0092")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub re_admission_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-14 Admit Source
     ///
     /// `IS`, usage `O`, `0..1`, table 0023, length 6 (HL7 v2.5).
     #[doc(alias = "PV1-14")]
     #[hl7(field = 14, datatype = IS, usage = O, len = 6, table = "0023")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_source: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-15 Ambulatory Status
     ///
@@ -3214,12 +5335,20 @@ pub struct Pv1<'a> {
         len = 2,
         table = "0009"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ambulatory_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// PV1-16 VIP Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0099, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-16")]
     #[hl7(field = 16, datatype = IS, usage = O, len = 2, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-17 Admitting Doctor
     ///
@@ -3234,18 +5363,30 @@ pub struct Pv1<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub admitting_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-18 Patient Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0018, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-18")]
     #[hl7(field = 18, datatype = IS, usage = O, len = 2, table = "0018")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-19 Visit Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PV1-19")]
     #[hl7(field = 19, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_number: ::core::option::Option<Cx<'a>>,
     /// PV1-20 Financial Class
     ///
@@ -3260,24 +5401,40 @@ pub struct Pv1<'a> {
         len = 50,
         table = "0064"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub financial_class: ::std::vec::Vec<Fc<'a>>,
     /// PV1-21 Charge Price Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0032, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 2, table = "0032")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_price_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-22 Courtesy Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0045, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-22")]
     #[hl7(field = 22, datatype = IS, usage = O, len = 2, table = "0045")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub courtesy_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-23 Credit Rating
     ///
     /// `IS`, usage `O`, `0..1`, table 0046, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-23")]
     #[hl7(field = 23, datatype = IS, usage = O, len = 2, table = "0046")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub credit_rating: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-24 Contract Code
     ///
@@ -3292,168 +5449,280 @@ pub struct Pv1<'a> {
         len = 2,
         table = "0044"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_code: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// PV1-25 Contract Effective Date
     ///
     /// `DT`, usage `O`, `0..*`, length 8 (HL7 v2.5).
     #[doc(alias = "PV1-25")]
     #[hl7(field = 25, datatype = DT, usage = O, min = 0, max = *, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_effective_date: ::std::vec::Vec<::hl7_runtime::types::Dt<'a>>,
     /// PV1-26 Contract Amount
     ///
     /// `NM`, usage `O`, `0..*`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-26")]
     #[hl7(field = 26, datatype = NM, usage = O, min = 0, max = *, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_amount: ::std::vec::Vec<::hl7_runtime::types::Nm<'a>>,
     /// PV1-27 Contract Period
     ///
     /// `NM`, usage `O`, `0..*`, length 3 (HL7 v2.5).
     #[doc(alias = "PV1-27")]
     #[hl7(field = 27, datatype = NM, usage = O, min = 0, max = *, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_period: ::std::vec::Vec<::hl7_runtime::types::Nm<'a>>,
     /// PV1-28 Interest Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0073, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-28")]
     #[hl7(field = 28, datatype = IS, usage = O, len = 2, table = "0073")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub interest_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-29 Transfer to Bad Debt Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0110, length 4 (HL7 v2.5).
     #[doc(alias = "PV1-29")]
     #[hl7(field = 29, datatype = IS, usage = O, len = 4, table = "0110")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_to_bad_debt_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-30 Transfer to Bad Debt Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV1-30")]
     #[hl7(field = 30, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_to_bad_debt_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV1-31 Bad Debt Agency Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0021, length 10 (HL7 v2.5).
     #[doc(alias = "PV1-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 10, table = "0021")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_agency_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-32 Bad Debt Transfer Amount
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-32")]
     #[hl7(field = 32, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_transfer_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-33 Bad Debt Recovery Amount
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-33")]
     #[hl7(field = 33, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_recovery_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-34 Delete Account Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0111, length 1 (HL7 v2.5).
     #[doc(alias = "PV1-34")]
     #[hl7(field = 34, datatype = IS, usage = O, len = 1, table = "0111")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delete_account_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-35 Delete Account Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV1-35")]
     #[hl7(field = 35, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delete_account_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV1-36 Discharge Disposition
     ///
     /// `IS`, usage `O`, `0..1`, table 0112, length 3 (HL7 v2.5).
     #[doc(alias = "PV1-36")]
     #[hl7(field = 36, datatype = IS, usage = O, len = 3, table = "0112")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharge_disposition: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-37 Discharged to Location
     ///
     /// `DLD`, usage `O`, `0..1`, table 0113, length 47 (HL7 v2.5).
     #[doc(alias = "PV1-37")]
     #[hl7(field = 37, datatype = DLD, usage = O, len = 47, table = "0113")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharged_to_location: ::core::option::Option<Dld<'a>>,
     /// PV1-38 Diet Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0114, length 250 (HL7 v2.5).
     #[doc(alias = "PV1-38")]
     #[hl7(field = 38, datatype = CE, usage = O, len = 250, table = "0114")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diet_type: ::core::option::Option<Ce<'a>>,
     /// PV1-39 Servicing Facility
     ///
     /// `IS`, usage `O`, `0..1`, table 0115, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-39")]
     #[hl7(field = 39, datatype = IS, usage = O, len = 2, table = "0115")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub servicing_facility: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-40 Bed Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0116, length 1 (HL7 v2.5).
     #[doc(alias = "PV1-40")]
     #[hl7(field = 40, datatype = IS, usage = O, len = 1, table = "0116")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-41 Account Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0117, length 2 (HL7 v2.5).
     #[doc(alias = "PV1-41")]
     #[hl7(field = 41, datatype = IS, usage = O, len = 2, table = "0117")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub account_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-42 Pending Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PV1-42")]
     #[hl7(field = 42, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pending_location: ::core::option::Option<Pl<'a>>,
     /// PV1-43 Prior Temporary Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PV1-43")]
     #[hl7(field = 43, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_temporary_location: ::core::option::Option<Pl<'a>>,
     /// PV1-44 Admit Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PV1-44")]
     #[hl7(field = 44, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV1-45 Discharge Date/Time
     ///
     /// `TS`, usage `O`, `0..*`, length 26 (HL7 v2.5).
     #[doc(alias = "PV1-45")]
     #[hl7(field = 45, datatype = TS, usage = O, min = 0, max = *, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub discharge_date_time: ::std::vec::Vec<::hl7_runtime::types::Ts<'a>>,
     /// PV1-46 Current Patient Balance
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-46")]
     #[hl7(field = 46, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub current_patient_balance: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-47 Total Charges
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-47")]
     #[hl7(field = 47, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_charges: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-48 Total Adjustments
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-48")]
     #[hl7(field = 48, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_adjustments: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-49 Total Payments
     ///
     /// `NM`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "PV1-49")]
     #[hl7(field = 49, datatype = NM, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_payments: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-50 Alternate Visit ID
     ///
     /// `CX`, usage `O`, `0..1`, table 0203, length 250 (HL7 v2.5).
     #[doc(alias = "PV1-50")]
     #[hl7(field = 50, datatype = CX, usage = O, len = 250, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_visit_id: ::core::option::Option<Cx<'a>>,
     /// PV1-51 Visit Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0326, length 1 (HL7 v2.5).
     #[doc(alias = "PV1-51")]
     #[hl7(field = 51, datatype = IS, usage = O, len = 1, table = "0326")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV1-52 Other Healthcare Provider
     ///
@@ -3468,14 +5737,27 @@ pub struct Pv1<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub other_healthcare_provider: ::std::vec::Vec<Xcn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PV2` segment: Patient Visit - Additional Information.
 #[doc(alias = "PV2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PV2")]
 pub struct Pv2<'a> {
     /// PV2-1 Prior Pending Location
@@ -3483,36 +5765,60 @@ pub struct Pv2<'a> {
     /// `PL`, usage `C`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PV2-1")]
     #[hl7(field = 1, datatype = PL, usage = C, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_pending_location: ::core::option::Option<Pl<'a>>,
     /// PV2-2 Accommodation Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0129, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 250, table = "0129")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accommodation_code: ::core::option::Option<Ce<'a>>,
     /// PV2-3 Admit Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_reason: ::core::option::Option<Ce<'a>>,
     /// PV2-4 Transfer Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_reason: ::core::option::Option<Ce<'a>>,
     /// PV2-5 Patient Valuables
     ///
     /// `ST`, usage `O`, `0..*`, length 25 (HL7 v2.5).
     #[doc(alias = "PV2-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_valuables: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// PV2-6 Patient Valuables Location
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "PV2-6")]
     #[hl7(field = 6, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_valuables_location: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PV2-7 Visit User Code
     ///
@@ -3527,18 +5833,30 @@ pub struct Pv2<'a> {
         len = 2,
         table = "0130"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub visit_user_code: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// PV2-8 Expected Admit Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PV2-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_admit_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// PV2-9 Expected Discharge Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PV2-9")]
     #[hl7(field = 9, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_discharge_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3547,6 +5865,10 @@ pub struct Pv2<'a> {
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "PV2-10")]
     #[hl7(field = 10, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub estimated_length_of_inpatient_stay: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3555,6 +5877,10 @@ pub struct Pv2<'a> {
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "PV2-11")]
     #[hl7(field = 11, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub actual_length_of_inpatient_stay: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3563,24 +5889,40 @@ pub struct Pv2<'a> {
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "PV2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PV2-13 Referral Source Code
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-13")]
     #[hl7(field = 13, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub referral_source_code: ::std::vec::Vec<Xcn<'a>>,
     /// PV2-14 Previous Service Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV2-14")]
     #[hl7(field = 14, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub previous_service_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-15 Employment Illness Related Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_illness_related_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -3589,30 +5931,50 @@ pub struct Pv2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0213, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-16")]
     #[hl7(field = 16, datatype = IS, usage = O, len = 1, table = "0213")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub purge_status_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-17 Purge Status Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV2-17")]
     #[hl7(field = 17, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub purge_status_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-18 Special Program Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0214, length 2 (HL7 v2.5).
     #[doc(alias = "PV2-18")]
     #[hl7(field = 18, datatype = IS, usage = O, len = 2, table = "0214")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_program_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-19 Retention Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-19")]
     #[hl7(field = 19, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub retention_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-20 Expected Number of Insurance Plans
     ///
     /// `NM`, usage `O`, `0..1`, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-20")]
     #[hl7(field = 20, datatype = NM, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_number_of_insurance_plans: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3621,42 +5983,70 @@ pub struct Pv2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0215, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 1, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_publicity_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-22 Visit Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-23 Clinic Organization Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-23")]
     #[hl7(field = 23, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub clinic_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// PV2-24 Patient Status Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0216, length 2 (HL7 v2.5).
     #[doc(alias = "PV2-24")]
     #[hl7(field = 24, datatype = IS, usage = O, len = 2, table = "0216")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_status_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-25 Visit Priority Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0217, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-25")]
     #[hl7(field = 25, datatype = IS, usage = O, len = 1, table = "0217")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_priority_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-26 Previous Treatment Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV2-26")]
     #[hl7(field = 26, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub previous_treatment_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-27 Expected Discharge Disposition
     ///
     /// `IS`, usage `O`, `0..1`, table 0112, length 2 (HL7 v2.5).
     #[doc(alias = "PV2-27")]
     #[hl7(field = 27, datatype = IS, usage = O, len = 2, table = "0112")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_discharge_disposition: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -3665,36 +6055,60 @@ pub struct Pv2<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV2-28")]
     #[hl7(field = 28, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_on_file_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-29 First Similar Illness Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV2-29")]
     #[hl7(field = 29, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub first_similar_illness_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-30 Patient Charge Adjustment Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0218, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-30")]
     #[hl7(field = 30, datatype = CE, usage = O, len = 250, table = "0218")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_charge_adjustment_code: ::core::option::Option<Ce<'a>>,
     /// PV2-31 Recurring Service Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0219, length 2 (HL7 v2.5).
     #[doc(alias = "PV2-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 2, table = "0219")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub recurring_service_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-32 Billing Media Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-32")]
     #[hl7(field = 32, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub billing_media_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-33 Expected Surgery Date and Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PV2-33")]
     #[hl7(field = 33, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_surgery_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3703,12 +6117,20 @@ pub struct Pv2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-34")]
     #[hl7(field = 34, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_partnership_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-35 Military Non-Availability Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-35")]
     #[hl7(field = 35, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_non_availability_code: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -3717,18 +6139,30 @@ pub struct Pv2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-36")]
     #[hl7(field = 36, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub newborn_baby_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-37 Baby Detained Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PV2-37")]
     #[hl7(field = 37, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub baby_detained_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-38 Mode of Arrival Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0430, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-38")]
     #[hl7(field = 38, datatype = CE, usage = O, len = 250, table = "0430")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mode_of_arrival_code: ::core::option::Option<Ce<'a>>,
     /// PV2-39 Recreational Drug Use Code
     ///
@@ -3743,12 +6177,20 @@ pub struct Pv2<'a> {
         len = 250,
         table = "0431"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub recreational_drug_use_code: ::std::vec::Vec<Ce<'a>>,
     /// PV2-40 Admission Level of Care Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0432, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-40")]
     #[hl7(field = 40, datatype = CE, usage = O, len = 250, table = "0432")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admission_level_of_care_code: ::core::option::Option<Ce<'a>>,
     /// PV2-41 Precaution Code
     ///
@@ -3763,24 +6205,40 @@ pub struct Pv2<'a> {
         len = 250,
         table = "0433"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub precaution_code: ::std::vec::Vec<Ce<'a>>,
     /// PV2-42 Patient Condition Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0434, length 250 (HL7 v2.5).
     #[doc(alias = "PV2-42")]
     #[hl7(field = 42, datatype = CE, usage = O, len = 250, table = "0434")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_condition_code: ::core::option::Option<Ce<'a>>,
     /// PV2-43 Living Will Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0315, length 2 (HL7 v2.5).
     #[doc(alias = "PV2-43")]
     #[hl7(field = 43, datatype = IS, usage = O, len = 2, table = "0315")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_will_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-44 Organ Donor Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0316, length 2 (HL7 v2.5).
     #[doc(alias = "PV2-44")]
     #[hl7(field = 44, datatype = IS, usage = O, len = 2, table = "0316")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organ_donor_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PV2-45 Advance Directive Code
     ///
@@ -3795,12 +6253,20 @@ pub struct Pv2<'a> {
         len = 250,
         table = "0435"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub advance_directive_code: ::std::vec::Vec<Ce<'a>>,
     /// PV2-46 Patient Status Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PV2-46")]
     #[hl7(field = 46, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_status_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -3809,6 +6275,10 @@ pub struct Pv2<'a> {
     /// `TS`, usage `C`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PV2-47")]
     #[hl7(field = 47, datatype = TS, usage = C, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_loa_return_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3817,6 +6287,10 @@ pub struct Pv2<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PV2-48")]
     #[hl7(field = 48, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_pre_admission_testing_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3833,14 +6307,27 @@ pub struct Pv2<'a> {
         len = 20,
         table = "0534"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub notify_clergy_code: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DB1` segment: Disability.
 #[doc(alias = "DB1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DB1")]
 pub struct Db1<'a> {
     /// DB1-1 Set ID - DB1
@@ -3854,36 +6341,60 @@ pub struct Db1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0334, length 2 (HL7 v2.5).
     #[doc(alias = "DB1-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 2, table = "0334")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disabled_person_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DB1-3 Disabled Person Identifier
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "DB1-3")]
     #[hl7(field = 3, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub disabled_person_identifier: ::std::vec::Vec<Cx<'a>>,
     /// DB1-4 Disabled Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "DB1-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disabled_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DB1-5 Disability Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "DB1-5")]
     #[hl7(field = 5, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// DB1-6 Disability End Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "DB1-6")]
     #[hl7(field = 6, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// DB1-7 Disability Return to Work Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "DB1-7")]
     #[hl7(field = 7, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_return_to_work_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -3892,16 +6403,29 @@ pub struct Db1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "DB1-8")]
     #[hl7(field = 8, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_unable_to_work_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OBX` segment: Observation/Result.
 #[doc(alias = "OBX")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBX")]
 pub struct Obx<'a> {
     /// OBX-1 Set ID - OBX
@@ -3909,12 +6433,20 @@ pub struct Obx<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "OBX-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_obx: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// OBX-2 Value Type
     ///
     /// `ID`, usage `C`, `0..1`, table 0125, length 2 (HL7 v2.5).
     #[doc(alias = "OBX-2")]
     #[hl7(field = 2, datatype = ID, usage = C, len = 2, table = "0125")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBX-3 Observation Identifier
     ///
@@ -3927,24 +6459,40 @@ pub struct Obx<'a> {
     /// `ST`, usage `C`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "OBX-4")]
     #[hl7(field = 4, datatype = ST, usage = C, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_sub_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-5 Observation Value
     ///
     /// `varies`, usage `C`, `0..*`, length 99999 (HL7 v2.5).
     #[doc(alias = "OBX-5")]
     #[hl7(field = 5, usage = C, min = 0, max = *, len = 99999)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_value: ::std::vec::Vec<::hl7_runtime::types::Varies<'a>>,
     /// OBX-6 Units
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "OBX-6")]
     #[hl7(field = 6, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub units: ::core::option::Option<Ce<'a>>,
     /// OBX-7 References Range
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "OBX-7")]
     #[hl7(field = 7, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub references_range: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-8 Abnormal Flags
     ///
@@ -3959,12 +6507,20 @@ pub struct Obx<'a> {
         len = 5,
         table = "0078"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub abnormal_flags: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// OBX-9 Probability
     ///
     /// `NM`, usage `O`, `0..1`, length 5 (HL7 v2.5).
     #[doc(alias = "OBX-9")]
     #[hl7(field = 9, datatype = NM, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub probability: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// OBX-10 Nature of Abnormal Test
     ///
@@ -3979,6 +6535,10 @@ pub struct Obx<'a> {
         len = 2,
         table = "0080"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nature_of_abnormal_test: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// OBX-11 Observation Result Status
     ///
@@ -3991,6 +6551,10 @@ pub struct Obx<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBX-12")]
     #[hl7(field = 12, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date_of_reference_range: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -3999,12 +6563,20 @@ pub struct Obx<'a> {
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "OBX-13")]
     #[hl7(field = 13, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub user_defined_access_checks: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-14 Date/Time of the Observation
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBX-14")]
     #[hl7(field = 14, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_the_observation: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -4013,38 +6585,67 @@ pub struct Obx<'a> {
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "OBX-15")]
     #[hl7(field = 15, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub producer_s_id: ::core::option::Option<Ce<'a>>,
     /// OBX-16 Responsible Observer
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBX-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub responsible_observer: ::std::vec::Vec<Xcn<'a>>,
     /// OBX-17 Observation Method
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBX-17")]
     #[hl7(field = 17, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_method: ::std::vec::Vec<Ce<'a>>,
     /// OBX-18 Equipment Instance Identifier
     ///
     /// `EI`, usage `O`, `0..*`, length 22 (HL7 v2.5).
     #[doc(alias = "OBX-18")]
     #[hl7(field = 18, datatype = EI, usage = O, min = 0, max = *, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub equipment_instance_identifier: ::std::vec::Vec<Ei<'a>>,
     /// OBX-19 Date/Time of the Analysis
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBX-19")]
     #[hl7(field = 19, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_the_analysis: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `AL1` segment: Patient Allergy Information.
 #[doc(alias = "AL1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "AL1")]
 pub struct Al1<'a> {
     /// AL1-1 Set ID - AL1
@@ -4058,6 +6659,10 @@ pub struct Al1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0127, length 250 (HL7 v2.5).
     #[doc(alias = "AL1-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 250, table = "0127")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergen_type_code: ::core::option::Option<Ce<'a>>,
     /// AL1-3 Allergen Code/Mnemonic/Description
     ///
@@ -4070,26 +6675,47 @@ pub struct Al1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0128, length 250 (HL7 v2.5).
     #[doc(alias = "AL1-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 250, table = "0128")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_severity_code: ::core::option::Option<Ce<'a>>,
     /// AL1-5 Allergy Reaction Code
     ///
     /// `ST`, usage `O`, `0..*`, length 15 (HL7 v2.5).
     #[doc(alias = "AL1-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub allergy_reaction_code: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// AL1-6 Identification Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "AL1-6")]
     #[hl7(field = 6, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identification_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DG1` segment: Diagnosis.
 #[doc(alias = "DG1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DG1")]
 pub struct Dg1<'a> {
     /// DG1-1 Set ID - DG1
@@ -4103,24 +6729,40 @@ pub struct Dg1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0053, length 2 (HL7 v2.5).
     #[doc(alias = "DG1-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 2, table = "0053")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_coding_method: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-3 Diagnosis Code - DG1
     ///
     /// `CE`, usage `O`, `0..1`, table 0051, length 250 (HL7 v2.5).
     #[doc(alias = "DG1-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 250, table = "0051")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_code_dg1: ::core::option::Option<Ce<'a>>,
     /// DG1-4 Diagnosis Description
     ///
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.5).
     #[doc(alias = "DG1-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DG1-5 Diagnosis Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "DG1-5")]
     #[hl7(field = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// DG1-6 Diagnosis Type
     ///
@@ -4133,98 +6775,167 @@ pub struct Dg1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0118, length 250 (HL7 v2.5).
     #[doc(alias = "DG1-7")]
     #[hl7(field = 7, datatype = CE, usage = O, len = 250, table = "0118")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub major_diagnostic_category: ::core::option::Option<Ce<'a>>,
     /// DG1-8 Diagnostic Related Group
     ///
     /// `CE`, usage `O`, `0..1`, table 0055, length 250 (HL7 v2.5).
     #[doc(alias = "DG1-8")]
     #[hl7(field = 8, datatype = CE, usage = O, len = 250, table = "0055")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_related_group: ::core::option::Option<Ce<'a>>,
     /// DG1-9 DRG Approval Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "DG1-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-10 DRG Grouper Review Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0056, length 2 (HL7 v2.5).
     #[doc(alias = "DG1-10")]
     #[hl7(field = 10, datatype = IS, usage = O, len = 2, table = "0056")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouper_review_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DG1-11 Outlier Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0083, length 250 (HL7 v2.5).
     #[doc(alias = "DG1-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 250, table = "0083")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_type: ::core::option::Option<Ce<'a>>,
     /// DG1-12 Outlier Days
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "DG1-12")]
     #[hl7(field = 12, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DG1-13 Outlier Cost
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "DG1-13")]
     #[hl7(field = 13, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_cost: ::core::option::Option<Cp<'a>>,
     /// DG1-14 Grouper Version And Type
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "DG1-14")]
     #[hl7(field = 14, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouper_version_and_type: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DG1-15 Diagnosis Priority
     ///
     /// `ID`, usage `O`, `0..1`, table 0359, length 2 (HL7 v2.5).
     #[doc(alias = "DG1-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 2, table = "0359")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_priority: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-16 Diagnosing Clinician
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "DG1-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub diagnosing_clinician: ::std::vec::Vec<Xcn<'a>>,
     /// DG1-17 Diagnosis Classification
     ///
     /// `IS`, usage `O`, `0..1`, table 0228, length 3 (HL7 v2.5).
     #[doc(alias = "DG1-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 3, table = "0228")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_classification: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DG1-18 Confidential Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "DG1-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-19 Attestation Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "DG1-19")]
     #[hl7(field = 19, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub attestation_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// DG1-20 Diagnosis Identifier
     ///
     /// `EI`, usage `C`, `0..1`, length 427 (HL7 v2.5).
     #[doc(alias = "DG1-20")]
     #[hl7(field = 20, datatype = EI, usage = C, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_identifier: ::core::option::Option<Ei<'a>>,
     /// DG1-21 Diagnosis Action Code
     ///
     /// `ID`, usage `C`, `0..1`, table 0206, length 1 (HL7 v2.5).
     #[doc(alias = "DG1-21")]
     #[hl7(field = 21, datatype = ID, usage = C, len = 1, table = "0206")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DRG` segment: Diagnosis Related Group.
 #[doc(alias = "DRG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DRG")]
 pub struct Drg<'a> {
     /// DRG-1 Diagnostic Related Group
@@ -4232,74 +6943,127 @@ pub struct Drg<'a> {
     /// `CE`, usage `O`, `0..1`, table 0055, length 250 (HL7 v2.5).
     #[doc(alias = "DRG-1")]
     #[hl7(field = 1, datatype = CE, usage = O, len = 250, table = "0055")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_related_group: ::core::option::Option<Ce<'a>>,
     /// DRG-2 DRG Assigned Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "DRG-2")]
     #[hl7(field = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_assigned_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// DRG-3 DRG Approval Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "DRG-3")]
     #[hl7(field = 3, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DRG-4 DRG Grouper Review Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0056, length 2 (HL7 v2.5).
     #[doc(alias = "DRG-4")]
     #[hl7(field = 4, datatype = IS, usage = O, len = 2, table = "0056")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouper_review_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DRG-5 Outlier Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0083, length 250 (HL7 v2.5).
     #[doc(alias = "DRG-5")]
     #[hl7(field = 5, datatype = CE, usage = O, len = 250, table = "0083")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_type: ::core::option::Option<Ce<'a>>,
     /// DRG-6 Outlier Days
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "DRG-6")]
     #[hl7(field = 6, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DRG-7 Outlier Cost
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "DRG-7")]
     #[hl7(field = 7, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_cost: ::core::option::Option<Cp<'a>>,
     /// DRG-8 DRG Payor
     ///
     /// `IS`, usage `O`, `0..1`, table 0229, length 1 (HL7 v2.5).
     #[doc(alias = "DRG-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 1, table = "0229")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_payor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// DRG-9 Outlier Reimbursement
     ///
     /// `CP`, usage `O`, `0..1`, length 9 (HL7 v2.5).
     #[doc(alias = "DRG-9")]
     #[hl7(field = 9, datatype = CP, usage = O, len = 9)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_reimbursement: ::core::option::Option<Cp<'a>>,
     /// DRG-10 Confidential Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "DRG-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DRG-11 DRG Transfer Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0415, length 21 (HL7 v2.5).
     #[doc(alias = "DRG-11")]
     #[hl7(field = 11, datatype = IS, usage = O, len = 21, table = "0415")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_transfer_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PR1` segment: Procedures.
 #[doc(alias = "PR1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PR1")]
 pub struct Pr1<'a> {
     /// PR1-1 Set ID - PR1
@@ -4313,6 +7077,10 @@ pub struct Pr1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0089, length 3 (HL7 v2.5).
     #[doc(alias = "PR1-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 3, table = "0089")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_coding_method: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PR1-3 Procedure Code
     ///
@@ -4325,6 +7093,10 @@ pub struct Pr1<'a> {
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.5).
     #[doc(alias = "PR1-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PR1-5 Procedure Date/Time
     ///
@@ -4337,12 +7109,20 @@ pub struct Pr1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0230, length 2 (HL7 v2.5).
     #[doc(alias = "PR1-6")]
     #[hl7(field = 6, datatype = IS, usage = O, len = 2, table = "0230")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_functional_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PR1-7 Procedure Minutes
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "PR1-7")]
     #[hl7(field = 7, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_minutes: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-8 Anesthesiologist
     ///
@@ -4357,18 +7137,30 @@ pub struct Pr1<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub anesthesiologist: ::std::vec::Vec<Xcn<'a>>,
     /// PR1-9 Anesthesia Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0019, length 2 (HL7 v2.5).
     #[doc(alias = "PR1-9")]
     #[hl7(field = 9, datatype = IS, usage = O, len = 2, table = "0019")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anesthesia_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PR1-10 Anesthesia Minutes
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "PR1-10")]
     #[hl7(field = 10, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anesthesia_minutes: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-11 Surgeon
     ///
@@ -4382,6 +7174,10 @@ pub struct Pr1<'a> {
         max = *,
         len = 250,
         table = "0010"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub surgeon: ::std::vec::Vec<Xcn<'a>>,
     /// PR1-12 Procedure Practitioner
@@ -4397,24 +7193,40 @@ pub struct Pr1<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_practitioner: ::std::vec::Vec<Xcn<'a>>,
     /// PR1-13 Consent Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0059, length 250 (HL7 v2.5).
     #[doc(alias = "PR1-13")]
     #[hl7(field = 13, datatype = CE, usage = O, len = 250, table = "0059")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub consent_code: ::core::option::Option<Ce<'a>>,
     /// PR1-14 Procedure Priority
     ///
     /// `ID`, usage `O`, `0..1`, table 0418, length 2 (HL7 v2.5).
     #[doc(alias = "PR1-14")]
     #[hl7(field = 14, datatype = ID, usage = O, len = 2, table = "0418")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_priority: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PR1-15 Associated Diagnosis Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0051, length 250 (HL7 v2.5).
     #[doc(alias = "PR1-15")]
     #[hl7(field = 15, datatype = CE, usage = O, len = 250, table = "0051")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub associated_diagnosis_code: ::core::option::Option<Ce<'a>>,
     /// PR1-16 Procedure Code Modifier
     ///
@@ -4429,12 +7241,20 @@ pub struct Pr1<'a> {
         len = 250,
         table = "0340"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_code_modifier: ::std::vec::Vec<Ce<'a>>,
     /// PR1-17 Procedure DRG Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0416, length 20 (HL7 v2.5).
     #[doc(alias = "PR1-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 20, table = "0416")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_drg_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PR1-18 Tissue Type Code
     ///
@@ -4449,26 +7269,47 @@ pub struct Pr1<'a> {
         len = 250,
         table = "0417"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub tissue_type_code: ::std::vec::Vec<Ce<'a>>,
     /// PR1-19 Procedure Identifier
     ///
     /// `EI`, usage `C`, `0..1`, length 427 (HL7 v2.5).
     #[doc(alias = "PR1-19")]
     #[hl7(field = 19, datatype = EI, usage = C, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_identifier: ::core::option::Option<Ei<'a>>,
     /// PR1-20 Procedure Action Code
     ///
     /// `ID`, usage `C`, `0..1`, table 0206, length 1 (HL7 v2.5).
     #[doc(alias = "PR1-20")]
     #[hl7(field = 20, datatype = ID, usage = C, len = 1, table = "0206")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `GT1` segment: Guarantor.
 #[doc(alias = "GT1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "GT1")]
 pub struct Gt1<'a> {
     /// GT1-1 Set ID - GT1
@@ -4482,42 +7323,70 @@ pub struct Gt1<'a> {
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-2")]
     #[hl7(field = 2, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-3 Guarantor Name
     ///
     /// `XPN`, usage `R`, `1..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-3")]
     #[hl7(field = 3, datatype = XPN, usage = R, min = 1, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-4 Guarantor Spouse Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-4")]
     #[hl7(field = 4, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_spouse_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-5 Guarantor Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-5")]
     #[hl7(field = 5, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_address: ::std::vec::Vec<Xad<'a>>,
     /// GT1-6 Guarantor Ph Num - Home
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-6")]
     #[hl7(field = 6, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_ph_num_home: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-7 Guarantor Ph Num - Business
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-7")]
     #[hl7(field = 7, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_ph_num_business: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-8 Guarantor Date/Time Of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "GT1-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_time_of_birth: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -4526,6 +7395,10 @@ pub struct Gt1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.5).
     #[doc(alias = "GT1-9")]
     #[hl7(field = 9, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_administrative_sex: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -4534,66 +7407,110 @@ pub struct Gt1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0068, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-10")]
     #[hl7(field = 10, datatype = IS, usage = O, len = 2, table = "0068")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-11 Guarantor Relationship
     ///
     /// `CE`, usage `O`, `0..1`, table 0063, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 250, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_relationship: ::core::option::Option<Ce<'a>>,
     /// GT1-12 Guarantor SSN
     ///
     /// `ST`, usage `O`, `0..1`, length 11 (HL7 v2.5).
     #[doc(alias = "GT1-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 11)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_ssn: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-13 Guarantor Date - Begin
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "GT1-13")]
     #[hl7(field = 13, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_begin: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-14 Guarantor Date - End
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "GT1-14")]
     #[hl7(field = 14, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_end: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-15 Guarantor Priority
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-15")]
     #[hl7(field = 15, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// GT1-16 Guarantor Employer Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-16")]
     #[hl7(field = 16, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-17 Guarantor Employer Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-17")]
     #[hl7(field = 17, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_address: ::std::vec::Vec<Xad<'a>>,
     /// GT1-18 Guarantor Employer Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-18")]
     #[hl7(field = 18, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-19 Guarantor Employee ID Number
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-19")]
     #[hl7(field = 19, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employee_id_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-20 Guarantor Employment Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0066, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-20")]
     #[hl7(field = 20, datatype = IS, usage = O, len = 2, table = "0066")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_employment_status: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -4602,12 +7519,20 @@ pub struct Gt1<'a> {
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-21")]
     #[hl7(field = 21, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// GT1-22 Guarantor Billing Hold Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "GT1-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_billing_hold_flag: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -4616,12 +7541,20 @@ pub struct Gt1<'a> {
     /// `CE`, usage `O`, `0..1`, table 0341, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-23")]
     #[hl7(field = 23, datatype = CE, usage = O, len = 250, table = "0341")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_credit_rating_code: ::core::option::Option<Ce<'a>>,
     /// GT1-24 Guarantor Death Date And Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "GT1-24")]
     #[hl7(field = 24, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_death_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -4630,42 +7563,70 @@ pub struct Gt1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "GT1-25")]
     #[hl7(field = 25, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_death_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// GT1-26 Guarantor Charge Adjustment Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0218, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-26")]
     #[hl7(field = 26, datatype = CE, usage = O, len = 250, table = "0218")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_charge_adjustment_code: ::core::option::Option<Ce<'a>>,
     /// GT1-27 Guarantor Household Annual Income
     ///
     /// `CP`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "GT1-27")]
     #[hl7(field = 27, datatype = CP, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_household_annual_income: ::core::option::Option<Cp<'a>>,
     /// GT1-28 Guarantor Household Size
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "GT1-28")]
     #[hl7(field = 28, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_household_size: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// GT1-29 Guarantor Employer ID Number
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-29")]
     #[hl7(field = 29, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_id_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-30 Guarantor Marital Status Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0002, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-30")]
     #[hl7(field = 30, datatype = CE, usage = O, len = 250, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_marital_status_code: ::core::option::Option<Ce<'a>>,
     /// GT1-31 Guarantor Hire Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "GT1-31")]
     #[hl7(field = 31, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_hire_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -4674,12 +7635,20 @@ pub struct Gt1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "GT1-32")]
     #[hl7(field = 32, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-33 Living Dependency
     ///
     /// `IS`, usage `O`, `0..1`, table 0223, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-33")]
     #[hl7(field = 33, datatype = IS, usage = O, len = 2, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-34 Ambulatory Status
     ///
@@ -4693,6 +7662,10 @@ pub struct Gt1<'a> {
         max = *,
         len = 2,
         table = "0009"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub ambulatory_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// GT1-35 Citizenship
@@ -4708,54 +7681,90 @@ pub struct Gt1<'a> {
         len = 250,
         table = "0171"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Ce<'a>>,
     /// GT1-36 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-36")]
     #[hl7(field = 36, datatype = CE, usage = O, len = 250, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// GT1-37 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-37")]
     #[hl7(field = 37, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-38 Publicity Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-38")]
     #[hl7(field = 38, datatype = CE, usage = O, len = 250, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Ce<'a>>,
     /// GT1-39 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "GT1-39")]
     #[hl7(field = 39, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// GT1-40 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-40")]
     #[hl7(field = 40, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-41 Religion
     ///
     /// `CE`, usage `O`, `0..1`, table 0006, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-41")]
     #[hl7(field = 41, datatype = CE, usage = O, len = 250, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Ce<'a>>,
     /// GT1-42 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-42")]
     #[hl7(field = 42, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-43 Nationality
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-43")]
     #[hl7(field = 43, datatype = CE, usage = O, len = 250, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Ce<'a>>,
     /// GT1-44 Ethnic Group
     ///
@@ -4770,66 +7779,110 @@ pub struct Gt1<'a> {
         len = 250,
         table = "0189"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ethnic_group: ::std::vec::Vec<Ce<'a>>,
     /// GT1-45 Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-45")]
     #[hl7(field = 45, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-46 Contact Person's Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-46")]
     #[hl7(field = 46, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-47 Contact Reason
     ///
     /// `CE`, usage `O`, `0..1`, table 0222, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-47")]
     #[hl7(field = 47, datatype = CE, usage = O, len = 250, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_reason: ::core::option::Option<Ce<'a>>,
     /// GT1-48 Contact Relationship
     ///
     /// `IS`, usage `O`, `0..1`, table 0063, length 3 (HL7 v2.5).
     #[doc(alias = "GT1-48")]
     #[hl7(field = 48, datatype = IS, usage = O, len = 3, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_relationship: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-49 Job Title
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "GT1-49")]
     #[hl7(field = 49, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_title: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-50 Job Code/Class
     ///
     /// `JCC`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "GT1-50")]
     #[hl7(field = 50, datatype = JCC, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code_class: ::core::option::Option<Jcc<'a>>,
     /// GT1-51 Guarantor Employer's Organization Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-51")]
     #[hl7(field = 51, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_s_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// GT1-52 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-52")]
     #[hl7(field = 52, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-53 Job Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0311, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-53")]
     #[hl7(field = 53, datatype = IS, usage = O, len = 2, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// GT1-54 Guarantor Financial Class
     ///
     /// `FC`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "GT1-54")]
     #[hl7(field = 54, datatype = FC, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_financial_class: ::core::option::Option<Fc<'a>>,
     /// GT1-55 Guarantor Race
     ///
@@ -4844,26 +7897,47 @@ pub struct Gt1<'a> {
         len = 250,
         table = "0005"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_race: ::std::vec::Vec<Ce<'a>>,
     /// GT1-56 Guarantor Birth Place
     ///
     /// `ST`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "GT1-56")]
     #[hl7(field = 56, datatype = ST, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-57 VIP Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0099, length 2 (HL7 v2.5).
     #[doc(alias = "GT1-57")]
     #[hl7(field = 57, datatype = IS, usage = O, len = 2, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN1` segment: Insurance.
 #[doc(alias = "IN1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN1")]
 pub struct In1<'a> {
     /// IN1-1 Set ID - IN1
@@ -4883,246 +7957,410 @@ pub struct In1<'a> {
     /// `CX`, usage `R`, `1..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-3")]
     #[hl7(field = 3, datatype = CX, usage = R, min = 1, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_company_id: ::std::vec::Vec<Cx<'a>>,
     /// IN1-4 Insurance Company Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-4")]
     #[hl7(field = 4, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_company_name: ::std::vec::Vec<Xon<'a>>,
     /// IN1-5 Insurance Company Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-5")]
     #[hl7(field = 5, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_company_address: ::std::vec::Vec<Xad<'a>>,
     /// IN1-6 Insurance Co Contact Person
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-6")]
     #[hl7(field = 6, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_co_contact_person: ::std::vec::Vec<Xpn<'a>>,
     /// IN1-7 Insurance Co Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-7")]
     #[hl7(field = 7, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_co_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN1-8 Group Number
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "IN1-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub group_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-9 Group Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-9")]
     #[hl7(field = 9, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub group_name: ::std::vec::Vec<Xon<'a>>,
     /// IN1-10 Insured's Group Emp ID
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-10")]
     #[hl7(field = 10, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_group_emp_id: ::std::vec::Vec<Cx<'a>>,
     /// IN1-11 Insured's Group Emp Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-11")]
     #[hl7(field = 11, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_group_emp_name: ::std::vec::Vec<Xon<'a>>,
     /// IN1-12 Plan Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-12")]
     #[hl7(field = 12, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_effective_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-13 Plan Expiration Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-13")]
     #[hl7(field = 13, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-14 Authorization Information
     ///
     /// `AUI`, usage `O`, `0..1`, length 239 (HL7 v2.5).
     #[doc(alias = "IN1-14")]
     #[hl7(field = 14, datatype = AUI, usage = O, len = 239)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_information: ::core::option::Option<Aui<'a>>,
     /// IN1-15 Plan Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0086, length 3 (HL7 v2.5).
     #[doc(alias = "IN1-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 3, table = "0086")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-16 Name Of Insured
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-16")]
     #[hl7(field = 16, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub name_of_insured: ::std::vec::Vec<Xpn<'a>>,
     /// IN1-17 Insured's Relationship To Patient
     ///
     /// `CE`, usage `O`, `0..1`, table 0063, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 250, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_relationship_to_patient: ::core::option::Option<Ce<'a>>,
     /// IN1-18 Insured's Date Of Birth
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "IN1-18")]
     #[hl7(field = 18, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_date_of_birth: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IN1-19 Insured's Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-19")]
     #[hl7(field = 19, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_address: ::std::vec::Vec<Xad<'a>>,
     /// IN1-20 Assignment Of Benefits
     ///
     /// `IS`, usage `O`, `0..1`, table 0135, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-20")]
     #[hl7(field = 20, datatype = IS, usage = O, len = 2, table = "0135")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assignment_of_benefits: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-21 Coordination Of Benefits
     ///
     /// `IS`, usage `O`, `0..1`, table 0173, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-21")]
     #[hl7(field = 21, datatype = IS, usage = O, len = 2, table = "0173")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coordination_of_benefits: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-22 Coord Of Ben. Priority
     ///
     /// `ST`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-22")]
     #[hl7(field = 22, datatype = ST, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coord_of_ben_priority: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-23 Notice Of Admission Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub notice_of_admission_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN1-24 Notice Of Admission Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-24")]
     #[hl7(field = 24, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub notice_of_admission_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-25 Report Of Eligibility Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN1-25")]
     #[hl7(field = 25, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub report_of_eligibility_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN1-26 Report Of Eligibility Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-26")]
     #[hl7(field = 26, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub report_of_eligibility_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-27 Release Information Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0093, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-27")]
     #[hl7(field = 27, datatype = IS, usage = O, len = 2, table = "0093")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub release_information_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-28 Pre-Admit Cert (PAC)
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "IN1-28")]
     #[hl7(field = 28, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pre_admit_cert_pac: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-29 Verification Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "IN1-29")]
     #[hl7(field = 29, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IN1-30 Verification By
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-30")]
     #[hl7(field = 30, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub verification_by: ::std::vec::Vec<Xcn<'a>>,
     /// IN1-31 Type Of Agreement Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0098, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 2, table = "0098")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub type_of_agreement_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-32 Billing Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0022, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-32")]
     #[hl7(field = 32, datatype = IS, usage = O, len = 2, table = "0022")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub billing_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-33 Lifetime Reserve Days
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "IN1-33")]
     #[hl7(field = 33, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub lifetime_reserve_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-34 Delay Before L.R. Day
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "IN1-34")]
     #[hl7(field = 34, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delay_before_l_r_day: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-35 Company Plan Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0042, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-35")]
     #[hl7(field = 35, datatype = IS, usage = O, len = 8, table = "0042")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub company_plan_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-36 Policy Number
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "IN1-36")]
     #[hl7(field = 36, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-37 Policy Deductible
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "IN1-37")]
     #[hl7(field = 37, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_deductible: ::core::option::Option<Cp<'a>>,
     /// IN1-38 Policy Limit - Amount
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "IN1-38")]
     #[hl7(field = 38, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_limit_amount: ::core::option::Option<Cp<'a>>,
     /// IN1-39 Policy Limit - Days
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "IN1-39")]
     #[hl7(field = 39, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_limit_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-40 Room Rate - Semi-Private
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "IN1-40")]
     #[hl7(field = 40, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room_rate_semi_private: ::core::option::Option<Cp<'a>>,
     /// IN1-41 Room Rate - Private
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "IN1-41")]
     #[hl7(field = 41, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room_rate_private: ::core::option::Option<Cp<'a>>,
     /// IN1-42 Insured's Employment Status
     ///
     /// `CE`, usage `O`, `0..1`, table 0066, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-42")]
     #[hl7(field = 42, datatype = CE, usage = O, len = 250, table = "0066")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employment_status: ::core::option::Option<Ce<'a>>,
     /// IN1-43 Insured's Administrative Sex
     ///
     /// `IS`, usage `O`, `0..1`, table 0001, length 1 (HL7 v2.5).
     #[doc(alias = "IN1-43")]
     #[hl7(field = 43, datatype = IS, usage = O, len = 1, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_administrative_sex: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -5131,68 +8369,117 @@ pub struct In1<'a> {
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-44")]
     #[hl7(field = 44, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_s_address: ::std::vec::Vec<Xad<'a>>,
     /// IN1-45 Verification Status
     ///
     /// `ST`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-45")]
     #[hl7(field = 45, datatype = ST, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_status: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-46 Prior Insurance Plan ID
     ///
     /// `IS`, usage `O`, `0..1`, table 0072, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-46")]
     #[hl7(field = 46, datatype = IS, usage = O, len = 8, table = "0072")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_insurance_plan_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-47 Coverage Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0309, length 3 (HL7 v2.5).
     #[doc(alias = "IN1-47")]
     #[hl7(field = 47, datatype = IS, usage = O, len = 3, table = "0309")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coverage_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-48 Handicap
     ///
     /// `IS`, usage `O`, `0..1`, table 0295, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-48")]
     #[hl7(field = 48, datatype = IS, usage = O, len = 2, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-49 Insured's ID Number
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-49")]
     #[hl7(field = 49, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_id_number: ::std::vec::Vec<Cx<'a>>,
     /// IN1-50 Signature Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0535, length 1 (HL7 v2.5).
     #[doc(alias = "IN1-50")]
     #[hl7(field = 50, datatype = IS, usage = O, len = 1, table = "0535")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN1-51 Signature Code Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN1-51")]
     #[hl7(field = 51, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_code_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-52 Insured_s Birth Place
     ///
     /// `ST`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IN1-52")]
     #[hl7(field = 52, datatype = ST, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-53 VIP Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0099, length 2 (HL7 v2.5).
     #[doc(alias = "IN1-53")]
     #[hl7(field = 53, datatype = IS, usage = O, len = 2, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN2` segment: Insurance Additional Information.
 #[doc(alias = "IN2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN2")]
 pub struct In2<'a> {
     /// IN2-1 Insured's Employee ID
@@ -5200,12 +8487,20 @@ pub struct In2<'a> {
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-1")]
     #[hl7(field = 1, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employee_id: ::std::vec::Vec<Cx<'a>>,
     /// IN2-2 Insured's Social Security Number
     ///
     /// `ST`, usage `O`, `0..1`, length 11 (HL7 v2.5).
     #[doc(alias = "IN2-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 11)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_social_security_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5214,12 +8509,20 @@ pub struct In2<'a> {
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-3")]
     #[hl7(field = 3, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_s_name_and_id: ::std::vec::Vec<Xcn<'a>>,
     /// IN2-4 Employer Information Data
     ///
     /// `IS`, usage `O`, `0..1`, table 0139, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-4")]
     #[hl7(field = 4, datatype = IS, usage = O, len = 1, table = "0139")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employer_information_data: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-5 Mail Claim Party
     ///
@@ -5234,12 +8537,20 @@ pub struct In2<'a> {
         len = 1,
         table = "0137"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mail_claim_party: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// IN2-6 Medicare Health Ins Card Number
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "IN2-6")]
     #[hl7(field = 6, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicare_health_ins_card_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5248,72 +8559,120 @@ pub struct In2<'a> {
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-7")]
     #[hl7(field = 7, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub medicaid_case_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-8 Medicaid Case Number
     ///
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "IN2-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicaid_case_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-9 Military Sponsor Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-9")]
     #[hl7(field = 9, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub military_sponsor_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-10 Military ID Number
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "IN2-10")]
     #[hl7(field = 10, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_id_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-11 Dependent Of Military Recipient
     ///
     /// `CE`, usage `O`, `0..1`, table 0342, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-11")]
     #[hl7(field = 11, datatype = CE, usage = O, len = 250, table = "0342")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dependent_of_military_recipient: ::core::option::Option<Ce<'a>>,
     /// IN2-12 Military Organization
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "IN2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_organization: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-13 Military Station
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "IN2-13")]
     #[hl7(field = 13, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_station: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-14 Military Service
     ///
     /// `IS`, usage `O`, `0..1`, table 0140, length 14 (HL7 v2.5).
     #[doc(alias = "IN2-14")]
     #[hl7(field = 14, datatype = IS, usage = O, len = 14, table = "0140")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_service: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-15 Military Rank/Grade
     ///
     /// `IS`, usage `O`, `0..1`, table 0141, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-15")]
     #[hl7(field = 15, datatype = IS, usage = O, len = 2, table = "0141")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_rank_grade: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-16 Military Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0142, length 3 (HL7 v2.5).
     #[doc(alias = "IN2-16")]
     #[hl7(field = 16, datatype = IS, usage = O, len = 3, table = "0142")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-17 Military Retire Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN2-17")]
     #[hl7(field = 17, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_retire_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-18 Military Non-Avail Cert On File
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_non_avail_cert_on_file: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -5322,30 +8681,50 @@ pub struct In2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-19")]
     #[hl7(field = 19, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub baby_coverage: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-20 Combine Baby Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub combine_baby_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-21 Blood Deductible
     ///
     /// `ST`, usage `O`, `0..1`, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_deductible: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-22 Special Coverage Approval Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-22")]
     #[hl7(field = 22, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub special_coverage_approval_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-23 Special Coverage Approval Title
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "IN2-23")]
     #[hl7(field = 23, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_coverage_approval_title: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5362,48 +8741,80 @@ pub struct In2<'a> {
         len = 8,
         table = "0143"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub non_covered_insurance_code: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// IN2-25 Payor ID
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-25")]
     #[hl7(field = 25, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub payor_id: ::std::vec::Vec<Cx<'a>>,
     /// IN2-26 Payor Subscriber ID
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-26")]
     #[hl7(field = 26, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub payor_subscriber_id: ::std::vec::Vec<Cx<'a>>,
     /// IN2-27 Eligibility Source
     ///
     /// `IS`, usage `O`, `0..1`, table 0144, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-27")]
     #[hl7(field = 27, datatype = IS, usage = O, len = 1, table = "0144")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub eligibility_source: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-28 Room Coverage Type/Amount
     ///
     /// `RMC`, usage `O`, `0..*`, length 82 (HL7 v2.5).
     #[doc(alias = "IN2-28")]
     #[hl7(field = 28, datatype = RMC, usage = O, min = 0, max = *, len = 82)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub room_coverage_type_amount: ::std::vec::Vec<Rmc<'a>>,
     /// IN2-29 Policy Type/Amount
     ///
     /// `PTA`, usage `O`, `0..*`, length 56 (HL7 v2.5).
     #[doc(alias = "IN2-29")]
     #[hl7(field = 29, datatype = PTA, usage = O, min = 0, max = *, len = 56)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub policy_type_amount: ::std::vec::Vec<Pta<'a>>,
     /// IN2-30 Daily Deductible
     ///
     /// `DDI`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "IN2-30")]
     #[hl7(field = 30, datatype = DDI, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub daily_deductible: ::core::option::Option<Ddi<'a>>,
     /// IN2-31 Living Dependency
     ///
     /// `IS`, usage `O`, `0..1`, table 0223, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-31")]
     #[hl7(field = 31, datatype = IS, usage = O, len = 2, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-32 Ambulatory Status
     ///
@@ -5417,6 +8828,10 @@ pub struct In2<'a> {
         max = *,
         len = 2,
         table = "0009"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub ambulatory_status: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// IN2-33 Citizenship
@@ -5432,54 +8847,90 @@ pub struct In2<'a> {
         len = 250,
         table = "0171"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Ce<'a>>,
     /// IN2-34 Primary Language
     ///
     /// `CE`, usage `O`, `0..1`, table 0296, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-34")]
     #[hl7(field = 34, datatype = CE, usage = O, len = 250, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Ce<'a>>,
     /// IN2-35 Living Arrangement
     ///
     /// `IS`, usage `O`, `0..1`, table 0220, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-35")]
     #[hl7(field = 35, datatype = IS, usage = O, len = 2, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-36 Publicity Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0215, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-36")]
     #[hl7(field = 36, datatype = CE, usage = O, len = 250, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Ce<'a>>,
     /// IN2-37 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-37")]
     #[hl7(field = 37, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-38 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-38")]
     #[hl7(field = 38, datatype = IS, usage = O, len = 2, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-39 Religion
     ///
     /// `CE`, usage `O`, `0..1`, table 0006, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-39")]
     #[hl7(field = 39, datatype = CE, usage = O, len = 250, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Ce<'a>>,
     /// IN2-40 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-40")]
     #[hl7(field = 40, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-41 Nationality
     ///
     /// `CE`, usage `O`, `0..1`, table 0212, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-41")]
     #[hl7(field = 41, datatype = CE, usage = O, len = 250, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Ce<'a>>,
     /// IN2-42 Ethnic Group
     ///
@@ -5493,6 +8944,10 @@ pub struct In2<'a> {
         max = *,
         len = 250,
         table = "0189"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub ethnic_group: ::std::vec::Vec<Ce<'a>>,
     /// IN2-43 Marital Status
@@ -5508,12 +8963,20 @@ pub struct In2<'a> {
         len = 250,
         table = "0002"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub marital_status: ::std::vec::Vec<Ce<'a>>,
     /// IN2-44 Insured's Employment Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN2-44")]
     #[hl7(field = 44, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employment_start_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -5522,54 +8985,90 @@ pub struct In2<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN2-45")]
     #[hl7(field = 45, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-46 Job Title
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "IN2-46")]
     #[hl7(field = 46, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_title: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-47 Job Code/Class
     ///
     /// `JCC`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "IN2-47")]
     #[hl7(field = 47, datatype = JCC, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code_class: ::core::option::Option<Jcc<'a>>,
     /// IN2-48 Job Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0311, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-48")]
     #[hl7(field = 48, datatype = IS, usage = O, len = 2, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-49 Employer Contact Person Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-49")]
     #[hl7(field = 49, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub employer_contact_person_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-50 Employer Contact Person Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-50")]
     #[hl7(field = 50, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub employer_contact_person_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-51 Employer Contact Reason
     ///
     /// `IS`, usage `O`, `0..1`, table 0222, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-51")]
     #[hl7(field = 51, datatype = IS, usage = O, len = 2, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employer_contact_reason: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-52 Insured's Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-52")]
     #[hl7(field = 52, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-53 Insured's Contact Person Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-53")]
     #[hl7(field = 53, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-54 Insured's Contact Person Reason
     ///
@@ -5584,12 +9083,20 @@ pub struct In2<'a> {
         len = 2,
         table = "0222"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_reason: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// IN2-55 Relationship to the Patient Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN2-55")]
     #[hl7(field = 55, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship_to_the_patient_start_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -5598,6 +9105,10 @@ pub struct In2<'a> {
     /// `DT`, usage `O`, `0..*`, length 8 (HL7 v2.5).
     #[doc(alias = "IN2-56")]
     #[hl7(field = 56, datatype = DT, usage = O, min = 0, max = *, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub relationship_to_the_patient_stop_date: ::std::vec::Vec<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -5606,6 +9117,10 @@ pub struct In2<'a> {
     /// `IS`, usage `O`, `0..1`, table 0232, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-57")]
     #[hl7(field = 57, datatype = IS, usage = O, len = 2, table = "0232")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_co_contact_reason: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -5614,78 +9129,130 @@ pub struct In2<'a> {
     /// `XTN`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-58")]
     #[hl7(field = 58, datatype = XTN, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_co_contact_phone_number: ::core::option::Option<Xtn<'a>>,
     /// IN2-59 Policy Scope
     ///
     /// `IS`, usage `O`, `0..1`, table 0312, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-59")]
     #[hl7(field = 59, datatype = IS, usage = O, len = 2, table = "0312")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_scope: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-60 Policy Source
     ///
     /// `IS`, usage `O`, `0..1`, table 0313, length 2 (HL7 v2.5).
     #[doc(alias = "IN2-60")]
     #[hl7(field = 60, datatype = IS, usage = O, len = 2, table = "0313")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_source: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN2-61 Patient Member Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-61")]
     #[hl7(field = 61, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_member_number: ::core::option::Option<Cx<'a>>,
     /// IN2-62 Guarantor's Relationship To Insured
     ///
     /// `CE`, usage `O`, `0..1`, table 0063, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-62")]
     #[hl7(field = 62, datatype = CE, usage = O, len = 250, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_s_relationship_to_insured: ::core::option::Option<Ce<'a>>,
     /// IN2-63 Insured's Phone Number - Home
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-63")]
     #[hl7(field = 63, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_phone_number_home: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-64 Insured's Employer Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-64")]
     #[hl7(field = 64, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-65 Military Handicapped Program
     ///
     /// `CE`, usage `O`, `0..1`, table 0343, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-65")]
     #[hl7(field = 65, datatype = CE, usage = O, len = 250, table = "0343")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_handicapped_program: ::core::option::Option<Ce<'a>>,
     /// IN2-66 Suspend Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-66")]
     #[hl7(field = 66, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suspend_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-67 Copay Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-67")]
     #[hl7(field = 67, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub copay_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-68 Stoploss Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN2-68")]
     #[hl7(field = 68, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub stoploss_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-69 Insured Organization Name and ID
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-69")]
     #[hl7(field = 69, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_organization_name_and_id: ::std::vec::Vec<Xon<'a>>,
     /// IN2-70 Insured Employer Organization Name and ID
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-70")]
     #[hl7(field = 70, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_employer_organization_name_and_id: ::std::vec::Vec<Xon<'a>>,
     /// IN2-71 Race
     ///
@@ -5700,20 +9267,37 @@ pub struct In2<'a> {
         len = 250,
         table = "0005"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub race: ::std::vec::Vec<Ce<'a>>,
     /// IN2-72 CMS Patient_s Relationship to Insured
     ///
     /// `CE`, usage `O`, `0..1`, table 0344, length 250 (HL7 v2.5).
     #[doc(alias = "IN2-72")]
     #[hl7(field = 72, datatype = CE, usage = O, len = 250, table = "0344")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub cms_patient_s_relationship_to_insured: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN3` segment: Insurance Additional Information, Certification.
 #[doc(alias = "IN3")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN3")]
 pub struct In3<'a> {
     /// IN3-1 Set ID - IN3
@@ -5727,36 +9311,60 @@ pub struct In3<'a> {
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-2")]
     #[hl7(field = 2, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_number: ::core::option::Option<Cx<'a>>,
     /// IN3-3 Certified By
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-3")]
     #[hl7(field = 3, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certified_by: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-4 Certification Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "IN3-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN3-5 Penalty
     ///
     /// `MOP`, usage `O`, `0..1`, length 23 (HL7 v2.5).
     #[doc(alias = "IN3-5")]
     #[hl7(field = 5, datatype = MOP, usage = O, len = 23)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub penalty: ::core::option::Option<Mop<'a>>,
     /// IN3-6 Certification Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "IN3-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IN3-7 Certification Modify Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "IN3-7")]
     #[hl7(field = 7, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_modify_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -5765,36 +9373,60 @@ pub struct In3<'a> {
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-8")]
     #[hl7(field = 8, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub operator: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-9 Certification Begin Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN3-9")]
     #[hl7(field = 9, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_begin_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-10 Certification End Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN3-10")]
     #[hl7(field = 10, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-11 Days
     ///
     /// `DTN`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "IN3-11")]
     #[hl7(field = 11, datatype = DTN, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub days: ::core::option::Option<Dtn<'a>>,
     /// IN3-12 Non-Concur Code/Description
     ///
     /// `CE`, usage `O`, `0..1`, table 0233, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-12")]
     #[hl7(field = 12, datatype = CE, usage = O, len = 250, table = "0233")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_concur_code_description: ::core::option::Option<Ce<'a>>,
     /// IN3-13 Non-Concur Effective Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "IN3-13")]
     #[hl7(field = 13, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_concur_effective_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -5811,60 +9443,100 @@ pub struct In3<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub physician_reviewer: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-15 Certification Contact
     ///
     /// `ST`, usage `O`, `0..1`, length 48 (HL7 v2.5).
     #[doc(alias = "IN3-15")]
     #[hl7(field = 15, datatype = ST, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_contact: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN3-16 Certification Contact Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-16")]
     #[hl7(field = 16, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certification_contact_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN3-17 Appeal Reason
     ///
     /// `CE`, usage `O`, `0..1`, table 0345, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 250, table = "0345")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub appeal_reason: ::core::option::Option<Ce<'a>>,
     /// IN3-18 Certification Agency
     ///
     /// `CE`, usage `O`, `0..1`, table 0346, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-18")]
     #[hl7(field = 18, datatype = CE, usage = O, len = 250, table = "0346")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_agency: ::core::option::Option<Ce<'a>>,
     /// IN3-19 Certification Agency Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "IN3-19")]
     #[hl7(field = 19, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certification_agency_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN3-20 Pre-Certification Requirement
     ///
     /// `ICD`, usage `O`, `0..*`, length 40 (HL7 v2.5).
     #[doc(alias = "IN3-20")]
     #[hl7(field = 20, datatype = ICD, usage = O, min = 0, max = *, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub pre_certification_requirement: ::std::vec::Vec<Icd<'a>>,
     /// IN3-21 Case Manager
     ///
     /// `ST`, usage `O`, `0..1`, length 48 (HL7 v2.5).
     #[doc(alias = "IN3-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 48)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub case_manager: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN3-22 Second Opinion Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IN3-22")]
     #[hl7(field = 22, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_opinion_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-23 Second Opinion Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0151, length 1 (HL7 v2.5).
     #[doc(alias = "IN3-23")]
     #[hl7(field = 23, datatype = IS, usage = O, len = 1, table = "0151")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_opinion_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// IN3-24 Second Opinion Documentation Received
     ///
@@ -5878,6 +9550,10 @@ pub struct In3<'a> {
         max = *,
         len = 1,
         table = "0152"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub second_opinion_documentation_received: ::std::vec::Vec<
         ::hl7_runtime::types::Is<'a>,
@@ -5895,14 +9571,27 @@ pub struct In3<'a> {
         len = 250,
         table = "0010"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub second_opinion_physician: ::std::vec::Vec<Xcn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ACC` segment: Accident.
 #[doc(alias = "ACC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ACC")]
 pub struct Acc<'a> {
     /// ACC-1 Accident Date/Time
@@ -5910,30 +9599,50 @@ pub struct Acc<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ACC-1")]
     #[hl7(field = 1, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ACC-2 Accident Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0050, length 250 (HL7 v2.5).
     #[doc(alias = "ACC-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 250, table = "0050")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_code: ::core::option::Option<Ce<'a>>,
     /// ACC-3 Accident Location
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "ACC-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_location: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-4 Auto Accident State
     ///
     /// `CE`, usage `O`, `0..1`, table 0347, length 250 (HL7 v2.5).
     #[doc(alias = "ACC-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 250, table = "0347")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub auto_accident_state: ::core::option::Option<Ce<'a>>,
     /// ACC-5 Accident Job Related Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "ACC-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_job_related_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -5942,44 +9651,77 @@ pub struct Acc<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 12 (HL7 v2.5).
     #[doc(alias = "ACC-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 12, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ACC-7 Entered By
     ///
     /// `XCN`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ACC-7")]
     #[hl7(field = 7, datatype = XCN, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entered_by: ::core::option::Option<Xcn<'a>>,
     /// ACC-8 Accident Description
     ///
     /// `ST`, usage `O`, `0..1`, length 25 (HL7 v2.5).
     #[doc(alias = "ACC-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 25)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-9 Brought In By
     ///
     /// `ST`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "ACC-9")]
     #[hl7(field = 9, datatype = ST, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub brought_in_by: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-10 Police Notified Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "ACC-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub police_notified_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ACC-11 Accident Address
     ///
     /// `XAD`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ACC-11")]
     #[hl7(field = 11, datatype = XAD, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_address: ::core::option::Option<Xad<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UB1` segment: UB82.
 #[doc(alias = "UB1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UB1")]
 pub struct Ub1<'a> {
     /// UB1-1 Set ID - UB1
@@ -5987,18 +9729,30 @@ pub struct Ub1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "UB1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ub1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// UB1-2 Blood Deductible  (43)
     ///
     /// `NM`, usage `O`, `0..1`, length 1 (HL7 v2.5).
     #[doc(alias = "UB1-2")]
     #[hl7(field = 2, datatype = NM, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_deductible_43: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-3 Blood Furnished-Pints Of (40)
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "UB1-3")]
     #[hl7(field = 3, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_furnished_pints_of_40: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -6007,12 +9761,20 @@ pub struct Ub1<'a> {
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "UB1-4")]
     #[hl7(field = 4, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_replaced_pints_41: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-5 Blood Not Replaced-Pints(42)
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "UB1-5")]
     #[hl7(field = 5, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_not_replaced_pints_42: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -6021,6 +9783,10 @@ pub struct Ub1<'a> {
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "UB1-6")]
     #[hl7(field = 6, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub co_insurance_days_25: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-7 Condition Code (35-39)
     ///
@@ -6035,48 +9801,80 @@ pub struct Ub1<'a> {
         len = 14,
         table = "0043"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub condition_code_35_39: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// UB1-8 Covered Days - (23)
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "UB1-8")]
     #[hl7(field = 8, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub covered_days_23: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-9 Non Covered Days - (24)
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "UB1-9")]
     #[hl7(field = 9, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_covered_days_24: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-10 Value Amount & Code (46-49)
     ///
     /// `UVC`, usage `O`, `0..*` (HL7 v2.5).
     #[doc(alias = "UB1-10")]
     #[hl7(field = 10, datatype = UVC, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub value_amount_code_46_49: ::std::vec::Vec<Uvc<'a>>,
     /// UB1-11 Number Of Grace Days (90)
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "UB1-11")]
     #[hl7(field = 11, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_grace_days_90: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// UB1-12 Special Program Indicator (44)
     ///
     /// `CE`, usage `O`, `0..1`, table 0348 (HL7 v2.5).
     #[doc(alias = "UB1-12")]
     #[hl7(field = 12, datatype = CE, usage = O, table = "0348")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_program_indicator_44: ::core::option::Option<Ce<'a>>,
     /// UB1-13 PSRO/UR Approval Indicator (87)
     ///
     /// `CE`, usage `O`, `0..1`, table 0349 (HL7 v2.5).
     #[doc(alias = "UB1-13")]
     #[hl7(field = 13, datatype = CE, usage = O, table = "0349")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub psro_ur_approval_indicator_87: ::core::option::Option<Ce<'a>>,
     /// UB1-14 PSRO/UR Approved Stay-Fm (88)
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "UB1-14")]
     #[hl7(field = 14, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub psro_ur_approved_stay_fm_88: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -6085,6 +9883,10 @@ pub struct Ub1<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "UB1-15")]
     #[hl7(field = 15, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub psro_ur_approved_stay_to_89: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -6093,56 +9895,97 @@ pub struct Ub1<'a> {
     /// `OCD`, usage `O`, `0..*` (HL7 v2.5).
     #[doc(alias = "UB1-16")]
     #[hl7(field = 16, datatype = OCD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_28_32: ::std::vec::Vec<Ocd<'a>>,
     /// UB1-17 Occurrence Span (33)
     ///
     /// `CE`, usage `O`, `0..1`, table 0351 (HL7 v2.5).
     #[doc(alias = "UB1-17")]
     #[hl7(field = 17, datatype = CE, usage = O, table = "0351")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_33: ::core::option::Option<Ce<'a>>,
     /// UB1-18 Occur Span Start Date(33)
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "UB1-18")]
     #[hl7(field = 18, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occur_span_start_date_33: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// UB1-19 Occur Span End Date (33)
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "UB1-19")]
     #[hl7(field = 19, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occur_span_end_date_33: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// UB1-20 UB-82 Locator 2
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "UB1-20")]
     #[hl7(field = 20, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB1-21 UB-82 Locator 9
     ///
     /// `ST`, usage `O`, `0..1`, length 7 (HL7 v2.5).
     #[doc(alias = "UB1-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 7)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_9: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB1-22 UB-82 Locator 27
     ///
     /// `ST`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "UB1-22")]
     #[hl7(field = 22, datatype = ST, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_27: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB1-23 UB-82 Locator 45
     ///
     /// `ST`, usage `O`, `0..1`, length 17 (HL7 v2.5).
     #[doc(alias = "UB1-23")]
     #[hl7(field = 23, datatype = ST, usage = O, len = 17)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub_82_locator_45: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UB2` segment: UB92 Data.
 #[doc(alias = "UB2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UB2")]
 pub struct Ub2<'a> {
     /// UB2-1 Set ID - UB2
@@ -6150,12 +9993,20 @@ pub struct Ub2<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "UB2-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ub2: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// UB2-2 Co-Insurance Days (9)
     ///
     /// `ST`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "UB2-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub co_insurance_days_9: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-3 Condition Code (24-30)
     ///
@@ -6170,98 +10021,167 @@ pub struct Ub2<'a> {
         len = 2,
         table = "0043"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub condition_code_24_30: ::std::vec::Vec<::hl7_runtime::types::Is<'a>>,
     /// UB2-4 Covered Days (7)
     ///
     /// `ST`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "UB2-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub covered_days_7: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-5 Non-Covered Days (8)
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "UB2-5")]
     #[hl7(field = 5, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_covered_days_8: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-6 Value Amount & Code
     ///
     /// `UVC`, usage `O`, `0..12` (HL7 v2.5).
     #[doc(alias = "UB2-6")]
     #[hl7(field = 6, datatype = UVC, usage = O, min = 0, max = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub value_amount_code: ::std::vec::Vec<Uvc<'a>>,
     /// UB2-7 Occurrence Code & Date (32-35)
     ///
     /// `OCD`, usage `O`, `0..*` (HL7 v2.5).
     #[doc(alias = "UB2-7")]
     #[hl7(field = 7, datatype = OCD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_code_date_32_35: ::std::vec::Vec<Ocd<'a>>,
     /// UB2-8 Occurrence Span Code/Dates (36)
     ///
     /// `OSP`, usage `O`, `0..*` (HL7 v2.5).
     #[doc(alias = "UB2-8")]
     #[hl7(field = 8, datatype = OSP, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_span_code_dates_36: ::std::vec::Vec<Osp<'a>>,
     /// UB2-9 UB92 Locator 2 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 29 (HL7 v2.5).
     #[doc(alias = "UB2-9")]
     #[hl7(field = 9, datatype = ST, usage = O, min = 0, max = *, len = 29)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_2_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-10 UB92 Locator 11 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 12 (HL7 v2.5).
     #[doc(alias = "UB2-10")]
     #[hl7(field = 10, datatype = ST, usage = O, min = 0, max = *, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_11_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-11 UB92 Locator 31 (National)
     ///
     /// `ST`, usage `O`, `0..1`, length 5 (HL7 v2.5).
     #[doc(alias = "UB2-11")]
     #[hl7(field = 11, datatype = ST, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub92_locator_31_national: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-12 Document Control Number
     ///
     /// `ST`, usage `O`, `0..3`, length 23 (HL7 v2.5).
     #[doc(alias = "UB2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, min = 0, max = 3, len = 23)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub document_control_number: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-13 UB92 Locator 49 (National)
     ///
     /// `ST`, usage `O`, `0..*`, length 4 (HL7 v2.5).
     #[doc(alias = "UB2-13")]
     #[hl7(field = 13, datatype = ST, usage = O, min = 0, max = *, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_49_national: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-14 UB92 Locator 56 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 14 (HL7 v2.5).
     #[doc(alias = "UB2-14")]
     #[hl7(field = 14, datatype = ST, usage = O, min = 0, max = *, len = 14)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_56_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-15 UB92 Locator 57 (National)
     ///
     /// `ST`, usage `O`, `0..1`, length 27 (HL7 v2.5).
     #[doc(alias = "UB2-15")]
     #[hl7(field = 15, datatype = ST, usage = O, len = 27)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub92_locator_57_national: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-16 UB92 Locator 78 (State)
     ///
     /// `ST`, usage `O`, `0..*`, length 2 (HL7 v2.5).
     #[doc(alias = "UB2-16")]
     #[hl7(field = 16, datatype = ST, usage = O, min = 0, max = *, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ub92_locator_78_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-17 Special Visit Count
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "UB2-17")]
     #[hl7(field = 17, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_visit_count: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PDA` segment: Patient Death and Autopsy.
 #[doc(alias = "PDA")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PDA")]
 pub struct Pda<'a> {
     /// PDA-1 Death Cause Code
@@ -6269,24 +10189,40 @@ pub struct Pda<'a> {
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "PDA-1")]
     #[hl7(field = 1, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub death_cause_code: ::std::vec::Vec<Ce<'a>>,
     /// PDA-2 Death Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "PDA-2")]
     #[hl7(field = 2, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_location: ::core::option::Option<Pl<'a>>,
     /// PDA-3 Death Certified Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PDA-3")]
     #[hl7(field = 3, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_certified_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PDA-4 Death Certificate Signed Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "PDA-4")]
     #[hl7(field = 4, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_certificate_signed_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -6295,38 +10231,67 @@ pub struct Pda<'a> {
     /// `XCN`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PDA-5")]
     #[hl7(field = 5, datatype = XCN, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_certified_by: ::core::option::Option<Xcn<'a>>,
     /// PDA-6 Autopsy Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PDA-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub autopsy_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PDA-7 Autopsy Start and End Date/Time
     ///
     /// `DR`, usage `O`, `0..1`, length 53 (HL7 v2.5).
     #[doc(alias = "PDA-7")]
     #[hl7(field = 7, datatype = DR, usage = O, len = 53)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub autopsy_start_and_end_date_time: ::core::option::Option<Dr<'a>>,
     /// PDA-8 Autopsy Performed By
     ///
     /// `XCN`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PDA-8")]
     #[hl7(field = 8, datatype = XCN, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub autopsy_performed_by: ::core::option::Option<Xcn<'a>>,
     /// PDA-9 Coroner Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "PDA-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coroner_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MRG` segment: Merge Patient Information.
 #[doc(alias = "MRG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MRG")]
 pub struct Mrg<'a> {
     /// MRG-1 Prior Patient Identifier List
@@ -6334,50 +10299,87 @@ pub struct Mrg<'a> {
     /// `CX`, usage `R`, `1..*`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-1")]
     #[hl7(field = 1, datatype = CX, usage = R, min = 1, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_patient_identifier_list: ::std::vec::Vec<Cx<'a>>,
     /// MRG-2 Prior Alternate Patient ID
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-2")]
     #[hl7(field = 2, datatype = CX, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_alternate_patient_id: ::std::vec::Vec<Cx<'a>>,
     /// MRG-3 Prior Patient Account Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-3")]
     #[hl7(field = 3, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_account_number: ::core::option::Option<Cx<'a>>,
     /// MRG-4 Prior Patient ID
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-4")]
     #[hl7(field = 4, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_id: ::core::option::Option<Cx<'a>>,
     /// MRG-5 Prior Visit Number
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-5")]
     #[hl7(field = 5, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_visit_number: ::core::option::Option<Cx<'a>>,
     /// MRG-6 Prior Alternate Visit ID
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-6")]
     #[hl7(field = 6, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_alternate_visit_id: ::core::option::Option<Cx<'a>>,
     /// MRG-7 Prior Patient Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "MRG-7")]
     #[hl7(field = 7, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_patient_name: ::std::vec::Vec<Xpn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NPU` segment: Bed Status Update.
 #[doc(alias = "NPU")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NPU")]
 pub struct Npu<'a> {
     /// NPU-1 Bed Location
@@ -6391,14 +10393,27 @@ pub struct Npu<'a> {
     /// `IS`, usage `O`, `0..1`, table 0116, length 1 (HL7 v2.5).
     #[doc(alias = "NPU-2")]
     #[hl7(field = 2, datatype = IS, usage = O, len = 1, table = "0116")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IAM` segment: Patient Adverse Reaction Information.
 #[doc(alias = "IAM")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IAM")]
 pub struct Iam<'a> {
     /// IAM-1 Set ID - IAM
@@ -6412,6 +10427,10 @@ pub struct Iam<'a> {
     /// `CE`, usage `O`, `0..1`, table 0127, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-2")]
     #[hl7(field = 2, datatype = CE, usage = O, len = 250, table = "0127")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergen_type_code: ::core::option::Option<Ce<'a>>,
     /// IAM-3 Allergen Code/Mnemonic/Description
     ///
@@ -6424,12 +10443,20 @@ pub struct Iam<'a> {
     /// `CE`, usage `O`, `0..1`, table 0128, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 250, table = "0128")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_severity_code: ::core::option::Option<Ce<'a>>,
     /// IAM-5 Allergy Reaction Code
     ///
     /// `ST`, usage `O`, `0..*`, length 15 (HL7 v2.5).
     #[doc(alias = "IAM-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub allergy_reaction_code: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// IAM-6 Allergy Action Code
     ///
@@ -6442,92 +10469,157 @@ pub struct Iam<'a> {
     /// `EI`, usage `C`, `0..1`, length 427 (HL7 v2.5).
     #[doc(alias = "IAM-7")]
     #[hl7(field = 7, datatype = EI, usage = C, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_unique_identifier: ::core::option::Option<Ei<'a>>,
     /// IAM-8 Action Reason
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "IAM-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub action_reason: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IAM-9 Sensitivity to Causative Agent Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0436, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-9")]
     #[hl7(field = 9, datatype = CE, usage = O, len = 250, table = "0436")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sensitivity_to_causative_agent_code: ::core::option::Option<Ce<'a>>,
     /// IAM-10 Allergen Group Code/Mnemonic/Description
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-10")]
     #[hl7(field = 10, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergen_group_code_mnemonic_description: ::core::option::Option<Ce<'a>>,
     /// IAM-11 Onset Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IAM-11")]
     #[hl7(field = 11, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub onset_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IAM-12 Onset Date Text
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "IAM-12")]
     #[hl7(field = 12, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub onset_date_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IAM-13 Reported Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IAM-13")]
     #[hl7(field = 13, datatype = TS, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub reported_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// IAM-14 Reported By
     ///
     /// `XPN`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-14")]
     #[hl7(field = 14, datatype = XPN, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub reported_by: ::core::option::Option<Xpn<'a>>,
     /// IAM-15 Relationship to Patient Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0063, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-15")]
     #[hl7(field = 15, datatype = CE, usage = O, len = 250, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship_to_patient_code: ::core::option::Option<Ce<'a>>,
     /// IAM-16 Alert Device Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0437, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-16")]
     #[hl7(field = 16, datatype = CE, usage = O, len = 250, table = "0437")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alert_device_code: ::core::option::Option<Ce<'a>>,
     /// IAM-17 Allergy Clinical Status Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0438, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 250, table = "0438")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_clinical_status_code: ::core::option::Option<Ce<'a>>,
     /// IAM-18 Statused by Person
     ///
     /// `XCN`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-18")]
     #[hl7(field = 18, datatype = XCN, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub statused_by_person: ::core::option::Option<Xcn<'a>>,
     /// IAM-19 Statused by Organization
     ///
     /// `XON`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "IAM-19")]
     #[hl7(field = 19, datatype = XON, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub statused_by_organization: ::core::option::Option<Xon<'a>>,
     /// IAM-20 Statused at Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "IAM-20")]
     #[hl7(field = 20, datatype = TS, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub statused_at_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NTE` segment: Notes and Comments.
 #[doc(alias = "NTE")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NTE")]
 pub struct Nte<'a> {
     /// NTE-1 Set ID - NTE
@@ -6535,32 +10627,57 @@ pub struct Nte<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "NTE-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_nte: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// NTE-2 Source of Comment
     ///
     /// `ID`, usage `O`, `0..1`, table 0105, length 8 (HL7 v2.5).
     #[doc(alias = "NTE-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 8, table = "0105")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_of_comment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// NTE-3 Comment
     ///
     /// `FT`, usage `O`, `0..*`, length 65536 (HL7 v2.5).
     #[doc(alias = "NTE-3")]
     #[hl7(field = 3, datatype = FT, usage = O, min = 0, max = *, len = 65536)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub comment: ::std::vec::Vec<::hl7_runtime::types::Ft<'a>>,
     /// NTE-4 Comment Type
     ///
     /// `CE`, usage `O`, `0..1`, table 0364, length 250 (HL7 v2.5).
     #[doc(alias = "NTE-4")]
     #[hl7(field = 4, datatype = CE, usage = O, len = 250, table = "0364")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub comment_type: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ORC` segment: Common Order.
 #[doc(alias = "ORC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORC")]
 pub struct Orc<'a> {
     /// ORC-1 Order Control
@@ -6574,156 +10691,260 @@ pub struct Orc<'a> {
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.5).
     #[doc(alias = "ORC-2")]
     #[hl7(field = 2, datatype = EI, usage = C, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number: ::core::option::Option<Ei<'a>>,
     /// ORC-3 Filler Order Number
     ///
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.5).
     #[doc(alias = "ORC-3")]
     #[hl7(field = 3, datatype = EI, usage = C, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// ORC-4 Placer Group Number
     ///
     /// `EI`, usage `O`, `0..1`, length 22 (HL7 v2.5).
     #[doc(alias = "ORC-4")]
     #[hl7(field = 4, datatype = EI, usage = O, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_group_number: ::core::option::Option<Ei<'a>>,
     /// ORC-5 Order Status
     ///
     /// `ID`, usage `O`, `0..1`, table 0038, length 2 (HL7 v2.5).
     #[doc(alias = "ORC-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 2, table = "0038")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ORC-6 Response Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0121, length 1 (HL7 v2.5).
     #[doc(alias = "ORC-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0121")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub response_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ORC-7 Quantity/Timing
     ///
     /// `TQ`, usage `O`, `0..*`, length 200 (HL7 v2.5).
     #[doc(alias = "ORC-7")]
     #[hl7(field = 7, datatype = TQ, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub quantity_timing: ::std::vec::Vec<Tq<'a>>,
     /// ORC-8 Parent
     ///
     /// `EIP`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "ORC-8")]
     #[hl7(field = 8, datatype = EIP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent: ::core::option::Option<Eip<'a>>,
     /// ORC-9 Date/Time of Transaction
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ORC-9")]
     #[hl7(field = 9, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_transaction: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ORC-10 Entered By
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-10")]
     #[hl7(field = 10, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub entered_by: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-11 Verified By
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-11")]
     #[hl7(field = 11, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub verified_by: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-12 Ordering Provider
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-12")]
     #[hl7(field = 12, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-13 Enterer's Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "ORC-13")]
     #[hl7(field = 13, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub enterer_s_location: ::core::option::Option<Pl<'a>>,
     /// ORC-14 Call Back Phone Number
     ///
     /// `XTN`, usage `O`, `0..2`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-14")]
     #[hl7(field = 14, datatype = XTN, usage = O, min = 0, max = 2, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub call_back_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// ORC-15 Order Effective Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ORC-15")]
     #[hl7(field = 15, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_effective_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// ORC-16 Order Control Code Reason
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-16")]
     #[hl7(field = 16, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_control_code_reason: ::core::option::Option<Ce<'a>>,
     /// ORC-17 Entering Organization
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-17")]
     #[hl7(field = 17, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entering_organization: ::core::option::Option<Ce<'a>>,
     /// ORC-18 Entering Device
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-18")]
     #[hl7(field = 18, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entering_device: ::core::option::Option<Ce<'a>>,
     /// ORC-19 Action By
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-19")]
     #[hl7(field = 19, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub action_by: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-20 Advanced Beneficiary Notice Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0339, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-20")]
     #[hl7(field = 20, datatype = CE, usage = O, len = 250, table = "0339")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_code: ::core::option::Option<Ce<'a>>,
     /// ORC-21 Ordering Facility Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-21")]
     #[hl7(field = 21, datatype = XON, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_facility_name: ::std::vec::Vec<Xon<'a>>,
     /// ORC-22 Ordering Facility Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-22")]
     #[hl7(field = 22, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_facility_address: ::std::vec::Vec<Xad<'a>>,
     /// ORC-23 Ordering Facility Phone Number
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-23")]
     #[hl7(field = 23, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_facility_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// ORC-24 Ordering Provider Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-24")]
     #[hl7(field = 24, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider_address: ::std::vec::Vec<Xad<'a>>,
     /// ORC-25 Order Status Modifier
     ///
     /// `CWE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-25")]
     #[hl7(field = 25, datatype = CWE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_status_modifier: ::core::option::Option<Cwe<'a>>,
     /// ORC-26 Advanced Beneficiary Notice Override Reason
     ///
     /// `CWE`, usage `C`, `0..1`, table 0552, length 60 (HL7 v2.5).
     #[doc(alias = "ORC-26")]
     #[hl7(field = 26, datatype = CWE, usage = C, len = 60, table = "0552")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_override_reason: ::core::option::Option<Cwe<'a>>,
     /// ORC-27 Filler's Expected Availability Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ORC-27")]
     #[hl7(field = 27, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_s_expected_availability_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -6732,26 +10953,47 @@ pub struct Orc<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0177, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, len = 250, table = "0177")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidentiality_code: ::core::option::Option<Cwe<'a>>,
     /// ORC-29 Order Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0482, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, len = 250, table = "0482")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_type: ::core::option::Option<Cwe<'a>>,
     /// ORC-30 Enterer Authorization Mode
     ///
     /// `CNE`, usage `O`, `0..1`, table 0483, length 250 (HL7 v2.5).
     #[doc(alias = "ORC-30")]
     #[hl7(field = 30, datatype = CNE, usage = O, len = 250, table = "0483")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub enterer_authorization_mode: ::core::option::Option<Cne<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OBR` segment: Observation Request.
 #[doc(alias = "OBR")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBR")]
 pub struct Obr<'a> {
     /// OBR-1 Set ID - OBR
@@ -6759,18 +11001,30 @@ pub struct Obr<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "OBR-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_obr: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// OBR-2 Placer Order Number
     ///
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.5).
     #[doc(alias = "OBR-2")]
     #[hl7(field = 2, datatype = EI, usage = C, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number: ::core::option::Option<Ei<'a>>,
     /// OBR-3 Filler Order Number
     ///
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.5).
     #[doc(alias = "OBR-3")]
     #[hl7(field = 3, datatype = EI, usage = C, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// OBR-4 Universal Service Identifier
     ///
@@ -6783,54 +11037,90 @@ pub struct Obr<'a> {
     /// `ID`, usage `O`, `0..1`, length 2 (HL7 v2.5).
     #[doc(alias = "OBR-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub priority_obr: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-6 Requested Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBR-6")]
     #[hl7(field = 6, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-7 Observation Date/Time
     ///
     /// `TS`, usage `C`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBR-7")]
     #[hl7(field = 7, datatype = TS, usage = C, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-8 Observation End Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBR-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-9 Collection Volume
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "OBR-9")]
     #[hl7(field = 9, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub collection_volume: ::core::option::Option<Cq<'a>>,
     /// OBR-10 Collector Identifier
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-10")]
     #[hl7(field = 10, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub collector_identifier: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-11 Specimen Action Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0065, length 1 (HL7 v2.5).
     #[doc(alias = "OBR-11")]
     #[hl7(field = 11, datatype = ID, usage = O, len = 1, table = "0065")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-12 Danger Code
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-12")]
     #[hl7(field = 12, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub danger_code: ::core::option::Option<Ce<'a>>,
     /// OBR-13 Relevant Clinical Information
     ///
     /// `ST`, usage `O`, `0..1`, length 300 (HL7 v2.5).
     #[doc(alias = "OBR-13")]
     #[hl7(field = 13, datatype = ST, usage = O, len = 300)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relevant_clinical_information: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6839,6 +11129,10 @@ pub struct Obr<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBR-14")]
     #[hl7(field = 14, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_received_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -6847,48 +11141,80 @@ pub struct Obr<'a> {
     /// `SPS`, usage `O`, `0..1`, length 300 (HL7 v2.5).
     #[doc(alias = "OBR-15")]
     #[hl7(field = 15, datatype = SPS, usage = O, len = 300)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_source: ::core::option::Option<Sps<'a>>,
     /// OBR-16 Ordering Provider
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-17 Order Callback Phone Number
     ///
     /// `XTN`, usage `O`, `0..2`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-17")]
     #[hl7(field = 17, datatype = XTN, usage = O, min = 0, max = 2, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order_callback_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// OBR-18 Placer Field 1
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "OBR-18")]
     #[hl7(field = 18, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_field_1: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-19 Placer Field 2
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "OBR-19")]
     #[hl7(field = 19, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_field_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-20 Filler Field 1
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "OBR-20")]
     #[hl7(field = 20, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_field_1: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-21 Filler Field 2
     ///
     /// `ST`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "OBR-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_field_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-22 Results Rpt/Status Chng - Date/Time
     ///
     /// `TS`, usage `C`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBR-22")]
     #[hl7(field = 22, datatype = TS, usage = C, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub results_rpt_status_chng_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -6897,90 +11223,150 @@ pub struct Obr<'a> {
     /// `MOC`, usage `O`, `0..1`, length 40 (HL7 v2.5).
     #[doc(alias = "OBR-23")]
     #[hl7(field = 23, datatype = MOC, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_to_practice: ::core::option::Option<Moc<'a>>,
     /// OBR-24 Diagnostic Serv Sect ID
     ///
     /// `ID`, usage `O`, `0..1`, table 0074, length 10 (HL7 v2.5).
     #[doc(alias = "OBR-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 10, table = "0074")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_serv_sect_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-25 Result Status
     ///
     /// `ID`, usage `C`, `0..1`, table 0123, length 1 (HL7 v2.5).
     #[doc(alias = "OBR-25")]
     #[hl7(field = 25, datatype = ID, usage = C, len = 1, table = "0123")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub result_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-26 Parent Result
     ///
     /// `PRL`, usage `O`, `0..1`, length 400 (HL7 v2.5).
     #[doc(alias = "OBR-26")]
     #[hl7(field = 26, datatype = PRL, usage = O, len = 400)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_result: ::core::option::Option<Prl<'a>>,
     /// OBR-27 Quantity/Timing
     ///
     /// `TQ`, usage `O`, `0..*`, length 200 (HL7 v2.5).
     #[doc(alias = "OBR-27")]
     #[hl7(field = 27, datatype = TQ, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub quantity_timing: ::std::vec::Vec<Tq<'a>>,
     /// OBR-28 Result Copies To
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-28")]
     #[hl7(field = 28, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub result_copies_to: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-29 Parent
     ///
     /// `EIP`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "OBR-29")]
     #[hl7(field = 29, datatype = EIP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent: ::core::option::Option<Eip<'a>>,
     /// OBR-30 Transportation Mode
     ///
     /// `ID`, usage `O`, `0..1`, table 0124, length 20 (HL7 v2.5).
     #[doc(alias = "OBR-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 20, table = "0124")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transportation_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-31 Reason for Study
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-31")]
     #[hl7(field = 31, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub reason_for_study: ::std::vec::Vec<Ce<'a>>,
     /// OBR-32 Principal Result Interpreter
     ///
     /// `NDL`, usage `O`, `0..1`, length 200 (HL7 v2.5).
     #[doc(alias = "OBR-32")]
     #[hl7(field = 32, datatype = NDL, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub principal_result_interpreter: ::core::option::Option<Ndl<'a>>,
     /// OBR-33 Assistant Result Interpreter
     ///
     /// `NDL`, usage `O`, `0..*`, length 200 (HL7 v2.5).
     #[doc(alias = "OBR-33")]
     #[hl7(field = 33, datatype = NDL, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub assistant_result_interpreter: ::std::vec::Vec<Ndl<'a>>,
     /// OBR-34 Technician
     ///
     /// `NDL`, usage `O`, `0..*`, length 200 (HL7 v2.5).
     #[doc(alias = "OBR-34")]
     #[hl7(field = 34, datatype = NDL, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub technician: ::std::vec::Vec<Ndl<'a>>,
     /// OBR-35 Transcriptionist
     ///
     /// `NDL`, usage `O`, `0..*`, length 200 (HL7 v2.5).
     #[doc(alias = "OBR-35")]
     #[hl7(field = 35, datatype = NDL, usage = O, min = 0, max = *, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transcriptionist: ::std::vec::Vec<Ndl<'a>>,
     /// OBR-36 Scheduled Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "OBR-36")]
     #[hl7(field = 36, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub scheduled_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// OBR-37 Number of Sample Containers *
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "OBR-37")]
     #[hl7(field = 37, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_sample_containers: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -6989,42 +11375,70 @@ pub struct Obr<'a> {
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-38")]
     #[hl7(field = 38, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transport_logistics_of_collected_sample: ::std::vec::Vec<Ce<'a>>,
     /// OBR-39 Collector's Comment *
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-39")]
     #[hl7(field = 39, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub collector_s_comment: ::std::vec::Vec<Ce<'a>>,
     /// OBR-40 Transport Arrangement Responsibility
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-40")]
     #[hl7(field = 40, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transport_arrangement_responsibility: ::core::option::Option<Ce<'a>>,
     /// OBR-41 Transport Arranged
     ///
     /// `ID`, usage `O`, `0..1`, table 0224, length 30 (HL7 v2.5).
     #[doc(alias = "OBR-41")]
     #[hl7(field = 41, datatype = ID, usage = O, len = 30, table = "0224")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transport_arranged: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-42 Escort Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0225, length 1 (HL7 v2.5).
     #[doc(alias = "OBR-42")]
     #[hl7(field = 42, datatype = ID, usage = O, len = 1, table = "0225")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub escort_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-43 Planned Patient Transport Comment
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-43")]
     #[hl7(field = 43, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub planned_patient_transport_comment: ::std::vec::Vec<Ce<'a>>,
     /// OBR-44 Procedure Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0088, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-44")]
     #[hl7(field = 44, datatype = CE, usage = O, len = 250, table = "0088")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_code: ::core::option::Option<Ce<'a>>,
     /// OBR-45 Procedure Code Modifier
     ///
@@ -7038,6 +11452,10 @@ pub struct Obr<'a> {
         max = *,
         len = 250,
         table = "0340"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub procedure_code_modifier: ::std::vec::Vec<Ce<'a>>,
     /// OBR-46 Placer Supplemental Service Information
@@ -7053,6 +11471,10 @@ pub struct Obr<'a> {
         len = 250,
         table = "0411"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub placer_supplemental_service_information: ::std::vec::Vec<Ce<'a>>,
     /// OBR-47 Filler Supplemental Service Information
     ///
@@ -7067,26 +11489,47 @@ pub struct Obr<'a> {
         len = 250,
         table = "0411"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub filler_supplemental_service_information: ::std::vec::Vec<Ce<'a>>,
     /// OBR-48 Medically Necessary Duplicate Procedure Reason.
     ///
     /// `CWE`, usage `C`, `0..1`, table 0476, length 250 (HL7 v2.5).
     #[doc(alias = "OBR-48")]
     #[hl7(field = 48, datatype = CWE, usage = C, len = 250, table = "0476")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medically_necessary_duplicate_procedure_reason: ::core::option::Option<Cwe<'a>>,
     /// OBR-49 Result Handling
     ///
     /// `IS`, usage `O`, `0..1`, table 0507, length 2 (HL7 v2.5).
     #[doc(alias = "OBR-49")]
     #[hl7(field = 49, datatype = IS, usage = O, len = 2, table = "0507")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub result_handling: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RQD` segment: Requisition Detail.
 #[doc(alias = "RQD")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RQD")]
 pub struct Rqd<'a> {
     /// RQD-1 Requisition Line Number
@@ -7094,68 +11537,117 @@ pub struct Rqd<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "RQD-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requisition_line_number: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// RQD-2 Item Code - Internal
     ///
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RQD-2")]
     #[hl7(field = 2, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_code_internal: ::core::option::Option<Ce<'a>>,
     /// RQD-3 Item Code - External
     ///
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RQD-3")]
     #[hl7(field = 3, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_code_external: ::core::option::Option<Ce<'a>>,
     /// RQD-4 Hospital Item Code
     ///
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RQD-4")]
     #[hl7(field = 4, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub hospital_item_code: ::core::option::Option<Ce<'a>>,
     /// RQD-5 Requisition Quantity
     ///
     /// `NM`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "RQD-5")]
     #[hl7(field = 5, datatype = NM, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requisition_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RQD-6 Requisition Unit of Measure
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RQD-6")]
     #[hl7(field = 6, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requisition_unit_of_measure: ::core::option::Option<Ce<'a>>,
     /// RQD-7 Dept. Cost Center
     ///
     /// `IS`, usage `O`, `0..1`, table 0319, length 30 (HL7 v2.5).
     #[doc(alias = "RQD-7")]
     #[hl7(field = 7, datatype = IS, usage = O, len = 30, table = "0319")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dept_cost_center: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RQD-8 Item Natural Account Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0320, length 30 (HL7 v2.5).
     #[doc(alias = "RQD-8")]
     #[hl7(field = 8, datatype = IS, usage = O, len = 30, table = "0320")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_natural_account_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RQD-9 Deliver To ID
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RQD-9")]
     #[hl7(field = 9, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub deliver_to_id: ::core::option::Option<Ce<'a>>,
     /// RQD-10 Date Needed
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "RQD-10")]
     #[hl7(field = 10, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_needed: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RQ1` segment: Requisition Detail-1.
 #[doc(alias = "RQ1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RQ1")]
 pub struct Rq1<'a> {
     /// RQ1-1 Anticipated Price
@@ -7163,50 +11655,87 @@ pub struct Rq1<'a> {
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RQ1-1")]
     #[hl7(field = 1, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anticipated_price: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RQ1-2 Manufacturer Identifier
     ///
     /// `CE`, usage `C`, `0..1`, table 0385, length 250 (HL7 v2.5).
     #[doc(alias = "RQ1-2")]
     #[hl7(field = 2, datatype = CE, usage = C, len = 250, table = "0385")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub manufacturer_identifier: ::core::option::Option<Ce<'a>>,
     /// RQ1-3 Manufacturer's Catalog
     ///
     /// `ST`, usage `C`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "RQ1-3")]
     #[hl7(field = 3, datatype = ST, usage = C, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub manufacturer_s_catalog: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RQ1-4 Vendor ID
     ///
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RQ1-4")]
     #[hl7(field = 4, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vendor_id: ::core::option::Option<Ce<'a>>,
     /// RQ1-5 Vendor Catalog
     ///
     /// `ST`, usage `C`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "RQ1-5")]
     #[hl7(field = 5, datatype = ST, usage = C, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vendor_catalog: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RQ1-6 Taxable
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "RQ1-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub taxable: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RQ1-7 Substitute Allowed
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "RQ1-7")]
     #[hl7(field = 7, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub substitute_allowed: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RXO` segment: Pharmacy/Treatment Order.
 #[doc(alias = "RXO")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RXO")]
 pub struct Rxo<'a> {
     /// RXO-1 Requested Give Code
@@ -7214,12 +11743,20 @@ pub struct Rxo<'a> {
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-1")]
     #[hl7(field = 1, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_code: ::core::option::Option<Ce<'a>>,
     /// RXO-2 Requested Give Amount - Minimum
     ///
     /// `NM`, usage `C`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "RXO-2")]
     #[hl7(field = 2, datatype = NM, usage = C, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_amount_minimum: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -7228,6 +11765,10 @@ pub struct Rxo<'a> {
     /// `NM`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "RXO-3")]
     #[hl7(field = 3, datatype = NM, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_amount_maximum: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -7236,84 +11777,140 @@ pub struct Rxo<'a> {
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-4")]
     #[hl7(field = 4, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_units: ::core::option::Option<Ce<'a>>,
     /// RXO-5 Requested Dosage Form
     ///
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-5")]
     #[hl7(field = 5, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dosage_form: ::core::option::Option<Ce<'a>>,
     /// RXO-6 Provider's Pharmacy/Treatment Instructions
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-6")]
     #[hl7(field = 6, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub provider_s_pharmacy_treatment_instructions: ::std::vec::Vec<Ce<'a>>,
     /// RXO-7 Provider's Administration Instructions
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-7")]
     #[hl7(field = 7, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub provider_s_administration_instructions: ::std::vec::Vec<Ce<'a>>,
     /// RXO-8 Deliver-To Location
     ///
     /// `LA1`, usage `O`, `0..1`, length 200 (HL7 v2.5).
     #[doc(alias = "RXO-8")]
     #[hl7(field = 8, datatype = LA1, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub deliver_to_location: ::core::option::Option<La1<'a>>,
     /// RXO-9 Allow Substitutions
     ///
     /// `ID`, usage `O`, `0..1`, table 0161, length 1 (HL7 v2.5).
     #[doc(alias = "RXO-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0161")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allow_substitutions: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RXO-10 Requested Dispense Code
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-10")]
     #[hl7(field = 10, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dispense_code: ::core::option::Option<Ce<'a>>,
     /// RXO-11 Requested Dispense Amount
     ///
     /// `NM`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "RXO-11")]
     #[hl7(field = 11, datatype = NM, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dispense_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RXO-12 Requested Dispense Units
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-12")]
     #[hl7(field = 12, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_dispense_units: ::core::option::Option<Ce<'a>>,
     /// RXO-13 Number Of Refills
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "RXO-13")]
     #[hl7(field = 13, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_refills: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RXO-14 Ordering Provider's DEA Number
     ///
     /// `XCN`, usage `C`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-14")]
     #[hl7(field = 14, datatype = XCN, usage = C, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider_s_dea_number: ::std::vec::Vec<Xcn<'a>>,
     /// RXO-15 Pharmacist/Treatment Supplier's Verifier ID
     ///
     /// `XCN`, usage `C`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-15")]
     #[hl7(field = 15, datatype = XCN, usage = C, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub pharmacist_treatment_supplier_s_verifier_id: ::std::vec::Vec<Xcn<'a>>,
     /// RXO-16 Needs Human Review
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "RXO-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub needs_human_review: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RXO-17 Requested Give Per (Time Unit)
     ///
     /// `ST`, usage `C`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "RXO-17")]
     #[hl7(field = 17, datatype = ST, usage = C, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_per_time_unit: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7322,48 +11919,80 @@ pub struct Rxo<'a> {
     /// `NM`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "RXO-18")]
     #[hl7(field = 18, datatype = NM, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_strength: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RXO-19 Requested Give Strength Units
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-19")]
     #[hl7(field = 19, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_strength_units: ::core::option::Option<Ce<'a>>,
     /// RXO-20 Indication
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-20")]
     #[hl7(field = 20, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub indication: ::std::vec::Vec<Ce<'a>>,
     /// RXO-21 Requested Give Rate Amount
     ///
     /// `ST`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "RXO-21")]
     #[hl7(field = 21, datatype = ST, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_rate_amount: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// RXO-22 Requested Give Rate Units
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-22")]
     #[hl7(field = 22, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_give_rate_units: ::core::option::Option<Ce<'a>>,
     /// RXO-23 Total Daily Dose
     ///
     /// `CQ`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RXO-23")]
     #[hl7(field = 23, datatype = CQ, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_daily_dose: ::core::option::Option<Cq<'a>>,
     /// RXO-24 Supplementary Code
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-24")]
     #[hl7(field = 24, datatype = CE, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub supplementary_code: ::std::vec::Vec<Ce<'a>>,
     /// RXO-25 Requested Drug Strength Volume
     ///
     /// `NM`, usage `O`, `0..1`, length 5 (HL7 v2.5).
     #[doc(alias = "RXO-25")]
     #[hl7(field = 25, datatype = NM, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_drug_strength_volume: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -7372,26 +12001,47 @@ pub struct Rxo<'a> {
     /// `CWE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "RXO-26")]
     #[hl7(field = 26, datatype = CWE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub requested_drug_strength_volume_units: ::core::option::Option<Cwe<'a>>,
     /// RXO-27 Pharmacy Order Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0480, length 1 (HL7 v2.5).
     #[doc(alias = "RXO-27")]
     #[hl7(field = 27, datatype = ID, usage = O, len = 1, table = "0480")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pharmacy_order_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RXO-28 Dispensing Interval
     ///
     /// `NM`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "RXO-28")]
     #[hl7(field = 28, datatype = NM, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dispensing_interval: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ODS` segment: Dietary Orders, Supplements, and Preferences.
 #[doc(alias = "ODS")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ODS")]
 pub struct Ods<'a> {
     /// ODS-1 Type
@@ -7405,26 +12055,47 @@ pub struct Ods<'a> {
     /// `CE`, usage `O`, `0..10`, length 250 (HL7 v2.5).
     #[doc(alias = "ODS-2")]
     #[hl7(field = 2, datatype = CE, usage = O, min = 0, max = 10, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub service_period: ::std::vec::Vec<Ce<'a>>,
     /// ODS-3 Diet, Supplement, or Preference Code
     ///
     /// `CE`, usage `R`, `1..20`, length 250 (HL7 v2.5).
     #[doc(alias = "ODS-3")]
     #[hl7(field = 3, datatype = CE, usage = R, min = 1, max = 20, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub diet_supplement_or_preference_code: ::std::vec::Vec<Ce<'a>>,
     /// ODS-4 Text Instruction
     ///
     /// `ST`, usage `O`, `0..2`, length 80 (HL7 v2.5).
     #[doc(alias = "ODS-4")]
     #[hl7(field = 4, datatype = ST, usage = O, min = 0, max = 2, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub text_instruction: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ODT` segment: Diet Tray Instructions.
 #[doc(alias = "ODT")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ODT")]
 pub struct Odt<'a> {
     /// ODT-1 Tray Type
@@ -7438,20 +12109,37 @@ pub struct Odt<'a> {
     /// `CE`, usage `O`, `0..10`, length 250 (HL7 v2.5).
     #[doc(alias = "ODT-2")]
     #[hl7(field = 2, datatype = CE, usage = O, min = 0, max = 10, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub service_period: ::std::vec::Vec<Ce<'a>>,
     /// ODT-3 Text Instruction
     ///
     /// `ST`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "ODT-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text_instruction: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CTD` segment: Contact Data.
 #[doc(alias = "CTD")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CTD")]
 pub struct Ctd<'a> {
     /// CTD-1 Contact Role
@@ -7467,50 +12155,87 @@ pub struct Ctd<'a> {
         len = 250,
         table = "0131"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_role: ::std::vec::Vec<Ce<'a>>,
     /// CTD-2 Contact Name
     ///
     /// `XPN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "CTD-2")]
     #[hl7(field = 2, datatype = XPN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_name: ::std::vec::Vec<Xpn<'a>>,
     /// CTD-3 Contact Address
     ///
     /// `XAD`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "CTD-3")]
     #[hl7(field = 3, datatype = XAD, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_address: ::std::vec::Vec<Xad<'a>>,
     /// CTD-4 Contact Location
     ///
     /// `PL`, usage `O`, `0..1`, length 60 (HL7 v2.5).
     #[doc(alias = "CTD-4")]
     #[hl7(field = 4, datatype = PL, usage = O, len = 60)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_location: ::core::option::Option<Pl<'a>>,
     /// CTD-5 Contact Communication Information
     ///
     /// `XTN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "CTD-5")]
     #[hl7(field = 5, datatype = XTN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_communication_information: ::std::vec::Vec<Xtn<'a>>,
     /// CTD-6 Preferred Method of Contact
     ///
     /// `CE`, usage `O`, `0..1`, table 0185, length 250 (HL7 v2.5).
     #[doc(alias = "CTD-6")]
     #[hl7(field = 6, datatype = CE, usage = O, len = 250, table = "0185")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preferred_method_of_contact: ::core::option::Option<Ce<'a>>,
     /// CTD-7 Contact Identifiers
     ///
     /// `PLN`, usage `O`, `0..*`, length 100 (HL7 v2.5).
     #[doc(alias = "CTD-7")]
     #[hl7(field = 7, datatype = PLN, usage = O, min = 0, max = *, len = 100)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_identifiers: ::std::vec::Vec<Pln<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FT1` segment: Financial Transaction.
 #[doc(alias = "FT1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FT1")]
 pub struct Ft1<'a> {
     /// FT1-1 Set ID - FT1
@@ -7518,18 +12243,30 @@ pub struct Ft1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "FT1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ft1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// FT1-2 Transaction ID
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "FT1-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-3 Transaction Batch ID
     ///
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "FT1-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_batch_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-4 Transaction Date
     ///
@@ -7542,6 +12279,10 @@ pub struct Ft1<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "FT1-5")]
     #[hl7(field = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_posting_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// FT1-6 Transaction Type
     ///
@@ -7560,12 +12301,20 @@ pub struct Ft1<'a> {
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.5).
     #[doc(alias = "FT1-8")]
     #[hl7(field = 8, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-9 Transaction Description - Alt
     ///
     /// `ST`, usage `O`, `0..1`, length 40 (HL7 v2.5).
     #[doc(alias = "FT1-9")]
     #[hl7(field = 9, datatype = ST, usage = O, len = 40)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_description_alt: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7574,54 +12323,90 @@ pub struct Ft1<'a> {
     /// `NM`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "FT1-10")]
     #[hl7(field = 10, datatype = NM, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// FT1-11 Transaction Amount - Extended
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "FT1-11")]
     #[hl7(field = 11, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_amount_extended: ::core::option::Option<Cp<'a>>,
     /// FT1-12 Transaction Amount - Unit
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "FT1-12")]
     #[hl7(field = 12, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_amount_unit: ::core::option::Option<Cp<'a>>,
     /// FT1-13 Department Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0049, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-13")]
     #[hl7(field = 13, datatype = CE, usage = O, len = 250, table = "0049")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub department_code: ::core::option::Option<Ce<'a>>,
     /// FT1-14 Insurance Plan ID
     ///
     /// `CE`, usage `O`, `0..1`, table 0072, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-14")]
     #[hl7(field = 14, datatype = CE, usage = O, len = 250, table = "0072")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_plan_id: ::core::option::Option<Ce<'a>>,
     /// FT1-15 Insurance Amount
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "FT1-15")]
     #[hl7(field = 15, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_amount: ::core::option::Option<Cp<'a>>,
     /// FT1-16 Assigned Patient Location
     ///
     /// `PL`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "FT1-16")]
     #[hl7(field = 16, datatype = PL, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigned_patient_location: ::core::option::Option<Pl<'a>>,
     /// FT1-17 Fee Schedule
     ///
     /// `IS`, usage `O`, `0..1`, table 0024, length 1 (HL7 v2.5).
     #[doc(alias = "FT1-17")]
     #[hl7(field = 17, datatype = IS, usage = O, len = 1, table = "0024")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub fee_schedule: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// FT1-18 Patient Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0018, length 2 (HL7 v2.5).
     #[doc(alias = "FT1-18")]
     #[hl7(field = 18, datatype = IS, usage = O, len = 2, table = "0018")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// FT1-19 Diagnosis Code - FT1
     ///
@@ -7635,6 +12420,10 @@ pub struct Ft1<'a> {
         max = *,
         len = 250,
         table = "0051"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub diagnosis_code_ft1: ::std::vec::Vec<Ce<'a>>,
     /// FT1-20 Performed By Code
@@ -7650,36 +12439,60 @@ pub struct Ft1<'a> {
         len = 250,
         table = "0084"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub performed_by_code: ::std::vec::Vec<Xcn<'a>>,
     /// FT1-21 Ordered By Code
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-21")]
     #[hl7(field = 21, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordered_by_code: ::std::vec::Vec<Xcn<'a>>,
     /// FT1-22 Unit Cost
     ///
     /// `CP`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "FT1-22")]
     #[hl7(field = 22, datatype = CP, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub unit_cost: ::core::option::Option<Cp<'a>>,
     /// FT1-23 Filler Order Number
     ///
     /// `EI`, usage `O`, `0..1`, length 22 (HL7 v2.5).
     #[doc(alias = "FT1-23")]
     #[hl7(field = 23, datatype = EI, usage = O, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// FT1-24 Entered By Code
     ///
     /// `XCN`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-24")]
     #[hl7(field = 24, datatype = XCN, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub entered_by_code: ::std::vec::Vec<Xcn<'a>>,
     /// FT1-25 Procedure Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0088, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-25")]
     #[hl7(field = 25, datatype = CE, usage = O, len = 250, table = "0088")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_code: ::core::option::Option<Ce<'a>>,
     /// FT1-26 Procedure Code Modifier
     ///
@@ -7694,44 +12507,77 @@ pub struct Ft1<'a> {
         len = 250,
         table = "0340"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_code_modifier: ::std::vec::Vec<Ce<'a>>,
     /// FT1-27 Advanced Beneficiary Notice Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0339, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-27")]
     #[hl7(field = 27, datatype = CE, usage = O, len = 250, table = "0339")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_code: ::core::option::Option<Ce<'a>>,
     /// FT1-28 Medically Necessary Duplicate Procedure Reason.
     ///
     /// `CWE`, usage `O`, `0..1`, table 0476, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, len = 250, table = "0476")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medically_necessary_duplicate_procedure_reason: ::core::option::Option<Cwe<'a>>,
     /// FT1-29 NDC Code
     ///
     /// `CNE`, usage `O`, `0..1`, table 0549, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-29")]
     #[hl7(field = 29, datatype = CNE, usage = O, len = 250, table = "0549")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ndc_code: ::core::option::Option<Cne<'a>>,
     /// FT1-30 Payment Reference ID
     ///
     /// `CX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "FT1-30")]
     #[hl7(field = 30, datatype = CX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub payment_reference_id: ::core::option::Option<Cx<'a>>,
     /// FT1-31 Transaction Reference Key
     ///
     /// `SI`, usage `O`, `0..*`, length 4 (HL7 v2.5).
     #[doc(alias = "FT1-31")]
     #[hl7(field = 31, datatype = SI, usage = O, min = 0, max = *, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transaction_reference_key: ::std::vec::Vec<::hl7_runtime::types::Si<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CTI` segment: Clinical Trial Identification.
 #[doc(alias = "CTI")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CTI")]
 pub struct Cti<'a> {
     /// CTI-1 Sponsor Study ID
@@ -7745,20 +12591,37 @@ pub struct Cti<'a> {
     /// `CE`, usage `C`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "CTI-2")]
     #[hl7(field = 2, datatype = CE, usage = C, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub study_phase_identifier: ::core::option::Option<Ce<'a>>,
     /// CTI-3 Study Scheduled Time Point
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "CTI-3")]
     #[hl7(field = 3, datatype = CE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub study_scheduled_time_point: ::core::option::Option<Ce<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `BLG` segment: Billing.
 #[doc(alias = "BLG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "BLG")]
 pub struct Blg<'a> {
     /// BLG-1 When to Charge
@@ -7766,32 +12629,57 @@ pub struct Blg<'a> {
     /// `CCD`, usage `O`, `0..1`, table 0100, length 40 (HL7 v2.5).
     #[doc(alias = "BLG-1")]
     #[hl7(field = 1, datatype = CCD, usage = O, len = 40, table = "0100")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub when_to_charge: ::core::option::Option<Ccd<'a>>,
     /// BLG-2 Charge Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0122, length 50 (HL7 v2.5).
     #[doc(alias = "BLG-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 50, table = "0122")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// BLG-3 Account ID
     ///
     /// `CX`, usage `O`, `0..1`, length 100 (HL7 v2.5).
     #[doc(alias = "BLG-3")]
     #[hl7(field = 3, datatype = CX, usage = O, len = 100)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub account_id: ::core::option::Option<Cx<'a>>,
     /// BLG-4 Charge Type Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0475, length 60 (HL7 v2.5).
     #[doc(alias = "BLG-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, len = 60, table = "0475")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_type_reason: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `TQ1` segment: Timing/Quantity.
 #[doc(alias = "TQ1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TQ1")]
 pub struct Tq1<'a> {
     /// TQ1-1 Set ID - TQ1
@@ -7799,12 +12687,20 @@ pub struct Tq1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "TQ1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_tq1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// TQ1-2 Quantity
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "TQ1-2")]
     #[hl7(field = 2, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<Cq<'a>>,
     /// TQ1-3 Repeat Pattern
     ///
@@ -7819,36 +12715,60 @@ pub struct Tq1<'a> {
         len = 540,
         table = "0335"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub repeat_pattern: ::std::vec::Vec<Rpt<'a>>,
     /// TQ1-4 Explicit Time
     ///
     /// `TM`, usage `O`, `0..*`, length 20 (HL7 v2.5).
     #[doc(alias = "TQ1-4")]
     #[hl7(field = 4, datatype = TM, usage = O, min = 0, max = *, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub explicit_time: ::std::vec::Vec<::hl7_runtime::types::Tm<'a>>,
     /// TQ1-5 Relative Time and Units
     ///
     /// `CQ`, usage `O`, `0..*`, length 20 (HL7 v2.5).
     #[doc(alias = "TQ1-5")]
     #[hl7(field = 5, datatype = CQ, usage = O, min = 0, max = *, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub relative_time_and_units: ::std::vec::Vec<Cq<'a>>,
     /// TQ1-6 Service Duration
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "TQ1-6")]
     #[hl7(field = 6, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub service_duration: ::core::option::Option<Cq<'a>>,
     /// TQ1-7 Start date/time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "TQ1-7")]
     #[hl7(field = 7, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// TQ1-8 End date/time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "TQ1-8")]
     #[hl7(field = 8, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// TQ1-9 Priority
     ///
@@ -7863,44 +12783,77 @@ pub struct Tq1<'a> {
         len = 250,
         table = "0485"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub priority: ::std::vec::Vec<Cwe<'a>>,
     /// TQ1-10 Condition text
     ///
     /// `TX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "TQ1-10")]
     #[hl7(field = 10, datatype = TX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub condition_text: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// TQ1-11 Text instruction
     ///
     /// `TX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "TQ1-11")]
     #[hl7(field = 11, datatype = TX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text_instruction: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// TQ1-12 Conjunction
     ///
     /// `ID`, usage `C`, `0..1`, table 0427, length 10 (HL7 v2.5).
     #[doc(alias = "TQ1-12")]
     #[hl7(field = 12, datatype = ID, usage = C, len = 10, table = "0427")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub conjunction: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ1-13 Occurrence duration
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "TQ1-13")]
     #[hl7(field = 13, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_duration: ::core::option::Option<Cq<'a>>,
     /// TQ1-14 Total occurrence's
     ///
     /// `NM`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "TQ1-14")]
     #[hl7(field = 14, datatype = NM, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_occurrence_s: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `TQ2` segment: Timing/Quantity Relationship.
 #[doc(alias = "TQ2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TQ2")]
 pub struct Tq2<'a> {
     /// TQ2-1 Set ID - TQ2
@@ -7908,42 +12861,70 @@ pub struct Tq2<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "TQ2-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_tq2: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// TQ2-2 Sequence/Results Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0503, length 1 (HL7 v2.5).
     #[doc(alias = "TQ2-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 1, table = "0503")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_results_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ2-3 Related Placer Number
     ///
     /// `EI`, usage `C`, `0..*`, length 22 (HL7 v2.5).
     #[doc(alias = "TQ2-3")]
     #[hl7(field = 3, datatype = EI, usage = C, min = 0, max = *, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub related_placer_number: ::std::vec::Vec<Ei<'a>>,
     /// TQ2-4 Related Filler Number
     ///
     /// `EI`, usage `C`, `0..*`, length 22 (HL7 v2.5).
     #[doc(alias = "TQ2-4")]
     #[hl7(field = 4, datatype = EI, usage = C, min = 0, max = *, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub related_filler_number: ::std::vec::Vec<Ei<'a>>,
     /// TQ2-5 Related Placer Group Number
     ///
     /// `EI`, usage `C`, `0..*`, length 22 (HL7 v2.5).
     #[doc(alias = "TQ2-5")]
     #[hl7(field = 5, datatype = EI, usage = C, min = 0, max = *, len = 22)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub related_placer_group_number: ::std::vec::Vec<Ei<'a>>,
     /// TQ2-6 Sequence Condition Code
     ///
     /// `ID`, usage `C`, `0..1`, table 0504, length 2 (HL7 v2.5).
     #[doc(alias = "TQ2-6")]
     #[hl7(field = 6, datatype = ID, usage = C, len = 2, table = "0504")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_condition_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ2-7 Cyclic Entry/Exit Indicator
     ///
     /// `ID`, usage `C`, `0..1`, table 0505, length 1 (HL7 v2.5).
     #[doc(alias = "TQ2-7")]
     #[hl7(field = 7, datatype = ID, usage = C, len = 1, table = "0505")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub cyclic_entry_exit_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -7952,12 +12933,20 @@ pub struct Tq2<'a> {
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "TQ2-8")]
     #[hl7(field = 8, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_condition_time_interval: ::core::option::Option<Cq<'a>>,
     /// TQ2-9 Cyclic Group Maximum Number of Repeats
     ///
     /// `NM`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "TQ2-9")]
     #[hl7(field = 9, datatype = NM, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub cyclic_group_maximum_number_of_repeats: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -7966,16 +12955,29 @@ pub struct Tq2<'a> {
     /// `ID`, usage `C`, `0..1`, table 0506, length 1 (HL7 v2.5).
     #[doc(alias = "TQ2-10")]
     #[hl7(field = 10, datatype = ID, usage = C, len = 1, table = "0506")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_service_request_relationship: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SPM` segment: Specimen.
 #[doc(alias = "SPM")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SPM")]
 pub struct Spm<'a> {
     /// SPM-1 Set ID _ SPM
@@ -7983,18 +12985,30 @@ pub struct Spm<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "SPM-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_spm: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// SPM-2 Specimen ID
     ///
     /// `EIP`, usage `O`, `0..1`, length 80 (HL7 v2.5).
     #[doc(alias = "SPM-2")]
     #[hl7(field = 2, datatype = EIP, usage = O, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_id: ::core::option::Option<Eip<'a>>,
     /// SPM-3 Specimen Parent IDs
     ///
     /// `EIP`, usage `O`, `0..*`, length 80 (HL7 v2.5).
     #[doc(alias = "SPM-3")]
     #[hl7(field = 3, datatype = EIP, usage = O, min = 0, max = *, len = 80)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_parent_ids: ::std::vec::Vec<Eip<'a>>,
     /// SPM-4 Specimen Type
     ///
@@ -8015,6 +13029,10 @@ pub struct Spm<'a> {
         len = 250,
         table = "0541"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_type_modifier: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-6 Specimen Additives
     ///
@@ -8029,18 +13047,30 @@ pub struct Spm<'a> {
         len = 250,
         table = "0371"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_additives: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-7 Specimen Collection Method
     ///
     /// `CWE`, usage `O`, `0..1`, table 0488, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-7")]
     #[hl7(field = 7, datatype = CWE, usage = O, len = 250, table = "0488")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_method: ::core::option::Option<Cwe<'a>>,
     /// SPM-8 Specimen Source Site
     ///
     /// `CWE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-8")]
     #[hl7(field = 8, datatype = CWE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_source_site: ::core::option::Option<Cwe<'a>>,
     /// SPM-9 Specimen Source Site Modifier
     ///
@@ -8055,12 +13085,20 @@ pub struct Spm<'a> {
         len = 250,
         table = "0542"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_source_site_modifier: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-10 Specimen Collection Site
     ///
     /// `CWE`, usage `O`, `0..1`, table 0543, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-10")]
     #[hl7(field = 10, datatype = CWE, usage = O, len = 250, table = "0543")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_site: ::core::option::Option<Cwe<'a>>,
     /// SPM-11 Specimen Role
     ///
@@ -8075,24 +13113,40 @@ pub struct Spm<'a> {
         len = 250,
         table = "0369"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_role: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-12 Specimen Collection Amount
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "SPM-12")]
     #[hl7(field = 12, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_amount: ::core::option::Option<Cq<'a>>,
     /// SPM-13 Grouped Specimen Count
     ///
     /// `NM`, usage `C`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "SPM-13")]
     #[hl7(field = 13, datatype = NM, usage = C, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouped_specimen_count: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// SPM-14 Specimen Description
     ///
     /// `ST`, usage `O`, `0..*`, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-14")]
     #[hl7(field = 14, datatype = ST, usage = O, min = 0, max = *, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_description: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// SPM-15 Specimen Handling Code
     ///
@@ -8106,6 +13160,10 @@ pub struct Spm<'a> {
         max = *,
         len = 250,
         table = "0376"
+    )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
     pub specimen_handling_code: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-16 Specimen Risk Code
@@ -8121,18 +13179,30 @@ pub struct Spm<'a> {
         len = 250,
         table = "0489"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_risk_code: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-17 Specimen Collection Date/Time
     ///
     /// `DR`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "SPM-17")]
     #[hl7(field = 17, datatype = DR, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_date_time: ::core::option::Option<Dr<'a>>,
     /// SPM-18 Specimen Received Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "SPM-18")]
     #[hl7(field = 18, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_received_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -8141,6 +13211,10 @@ pub struct Spm<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "SPM-19")]
     #[hl7(field = 19, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_expiration_date_time: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
@@ -8149,6 +13223,10 @@ pub struct Spm<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "SPM-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_availability: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// SPM-21 Specimen Reject Reason
     ///
@@ -8163,18 +13241,30 @@ pub struct Spm<'a> {
         len = 250,
         table = "0490"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_reject_reason: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-22 Specimen Quality
     ///
     /// `CWE`, usage `O`, `0..1`, table 0491, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-22")]
     #[hl7(field = 22, datatype = CWE, usage = O, len = 250, table = "0491")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_quality: ::core::option::Option<Cwe<'a>>,
     /// SPM-23 Specimen Appropriateness
     ///
     /// `CWE`, usage `O`, `0..1`, table 0492, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-23")]
     #[hl7(field = 23, datatype = CWE, usage = O, len = 250, table = "0492")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_appropriateness: ::core::option::Option<Cwe<'a>>,
     /// SPM-24 Specimen Condition
     ///
@@ -8189,18 +13279,30 @@ pub struct Spm<'a> {
         len = 250,
         table = "0493"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_condition: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-25 Specimen Current Quantity
     ///
     /// `CQ`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "SPM-25")]
     #[hl7(field = 25, datatype = CQ, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_current_quantity: ::core::option::Option<Cq<'a>>,
     /// SPM-26 Number of Specimen Containers
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "SPM-26")]
     #[hl7(field = 26, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_specimen_containers: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -8209,26 +13311,47 @@ pub struct Spm<'a> {
     /// `CWE`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub container_type: ::core::option::Option<Cwe<'a>>,
     /// SPM-28 Container Condition
     ///
     /// `CWE`, usage `O`, `0..1`, table 0544, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, len = 250, table = "0544")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub container_condition: ::core::option::Option<Cwe<'a>>,
     /// SPM-29 Specimen Child Role
     ///
     /// `CWE`, usage `O`, `0..1`, table 0494, length 250 (HL7 v2.5).
     #[doc(alias = "SPM-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, len = 250, table = "0494")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_child_role: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DSC` segment: Continuation Pointer.
 #[doc(alias = "DSC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DSC")]
 pub struct Dsc<'a> {
     /// DSC-1 Continuation Pointer
@@ -8236,19 +13359,36 @@ pub struct Dsc<'a> {
     /// `ST`, usage `O`, `0..1`, length 180 (HL7 v2.5).
     #[doc(alias = "DSC-1")]
     #[hl7(field = 1, datatype = ST, usage = O, len = 180)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_pointer: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DSC-2 Continuation Style
     ///
     /// `ID`, usage `O`, `0..1`, table 0398, length 1 (HL7 v2.5).
     #[doc(alias = "DSC-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 1, table = "0398")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_style: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `HD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "HD")]
 pub struct Hd<'a> {
     /// HD.1 Namespace ID
@@ -8256,25 +13396,46 @@ pub struct Hd<'a> {
     /// `IS`, usage `O`, `0..1`, table 0300, length 20 (HL7 v2.5).
     #[doc(alias = "HD.1")]
     #[hl7(component = 1, datatype = IS, usage = O, len = 20, table = "0300")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub namespace_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// HD.2 Universal ID
     ///
     /// `ST`, usage `C`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "HD.2")]
     #[hl7(component = 2, datatype = ST, usage = C, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// HD.3 Universal ID Type
     ///
     /// `ID`, usage `C`, `0..1`, table 0301, length 6 (HL7 v2.5).
     #[doc(alias = "HD.3")]
     #[hl7(component = 3, datatype = ID, usage = C, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MSG` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MSG")]
 pub struct Msg<'a> {
     /// MSG.1 Message Code
@@ -8288,19 +13449,36 @@ pub struct Msg<'a> {
     /// `ID`, usage `O`, `0..1`, table 0003, length 3 (HL7 v2.5).
     #[doc(alias = "MSG.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3, table = "0003")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub trigger_event: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSG.3 Message Structure
     ///
     /// `ID`, usage `O`, `0..1`, table 0354, length 7 (HL7 v2.5).
     #[doc(alias = "MSG.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 7, table = "0354")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub message_structure: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PT` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PT")]
 pub struct Pt<'a> {
     /// PT.1 Processing ID
@@ -8308,19 +13486,36 @@ pub struct Pt<'a> {
     /// `ID`, usage `O`, `0..1`, table 0103, length 1 (HL7 v2.5).
     #[doc(alias = "PT.1")]
     #[hl7(component = 1, datatype = ID, usage = O, len = 1, table = "0103")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub processing_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PT.2 Processing Mode
     ///
     /// `ID`, usage `O`, `0..1`, table 0207, length 1 (HL7 v2.5).
     #[doc(alias = "PT.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 1, table = "0207")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub processing_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `VID` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "VID")]
 pub struct Vid<'a> {
     /// VID.1 Version ID
@@ -8328,25 +13523,46 @@ pub struct Vid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0104, length 5 (HL7 v2.5).
     #[doc(alias = "VID.1")]
     #[hl7(component = 1, datatype = ID, usage = O, len = 5, table = "0104")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub version_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// VID.2 Internationalization Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0399, length 483 (HL7 v2.5).
     #[doc(alias = "VID.2")]
     #[hl7(component = 2, datatype = CE, usage = O, len = 483, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub internationalization_code: ::core::option::Option<Ce<'a>>,
     /// VID.3 International Version ID
     ///
     /// `CE`, usage `O`, `0..1`, length 483 (HL7 v2.5).
     #[doc(alias = "VID.3")]
     #[hl7(component = 3, datatype = CE, usage = O, len = 483)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub international_version_id: ::core::option::Option<Ce<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CE` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CE")]
 pub struct Ce<'a> {
     /// CE.1 Identifier
@@ -8354,45 +13570,78 @@ pub struct Ce<'a> {
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "CE.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.2 Text
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CE.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.3 Name of Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5).
     #[doc(alias = "CE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 20, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "CE.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.5 Alternate Text
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CE.5")]
     #[hl7(component = 5, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CE.6 Name of Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5).
     #[doc(alias = "CE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 20, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EI")]
 pub struct Ei<'a> {
     /// EI.1 Entity Identifier
@@ -8400,31 +13649,56 @@ pub struct Ei<'a> {
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "EI.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entity_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// EI.2 Namespace ID
     ///
     /// `IS`, usage `O`, `0..1`, table 0363, length 20 (HL7 v2.5).
     #[doc(alias = "EI.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub namespace_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// EI.3 Universal ID
     ///
     /// `ST`, usage `C`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "EI.3")]
     #[hl7(component = 3, datatype = ST, usage = C, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// EI.4 Universal ID Type
     ///
     /// `ID`, usage `C`, `0..1`, table 0301, length 6 (HL7 v2.5).
     #[doc(alias = "EI.4")]
     #[hl7(component = 4, datatype = ID, usage = C, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XON` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XON")]
 pub struct Xon<'a> {
     /// XON.1 Organization Name
@@ -8432,12 +13706,20 @@ pub struct Xon<'a> {
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "XON.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XON.2 Organization Name Type Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0204, length 20 (HL7 v2.5).
     #[doc(alias = "XON.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0204")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_name_type_code: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -8446,55 +13728,96 @@ pub struct Xon<'a> {
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "XON.3")]
     #[hl7(component = 3, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XON.4 Check Digit
     ///
     /// `NM`, usage `O`, `0..1`, length 1 (HL7 v2.5).
     #[doc(alias = "XON.4")]
     #[hl7(component = 4, datatype = NM, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XON.5 Check Digit Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0061, length 3 (HL7 v2.5).
     #[doc(alias = "XON.5")]
     #[hl7(component = 5, datatype = ID, usage = O, len = 3, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XON.6 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363, length 227 (HL7 v2.5).
     #[doc(alias = "XON.6")]
     #[hl7(component = 6, datatype = HD, usage = O, len = 227, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// XON.7 Identifier Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0203, length 5 (HL7 v2.5).
     #[doc(alias = "XON.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 5, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XON.8 Assigning Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "XON.8")]
     #[hl7(component = 8, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// XON.9 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.5).
     #[doc(alias = "XON.9")]
     #[hl7(component = 9, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XON.10 Organization Identifier
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "XON.10")]
     #[hl7(component = 10, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XCN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XCN")]
 pub struct Xcn<'a> {
     /// XCN.1 ID Number
@@ -8502,24 +13825,40 @@ pub struct Xcn<'a> {
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "XCN.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.2 Family Name
     ///
     /// `FN`, usage `O`, `0..1`, length 194 (HL7 v2.5).
     #[doc(alias = "XCN.2")]
     #[hl7(component = 2, datatype = FN, usage = O, len = 194)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<FnType<'a>>,
     /// XCN.3 Given Name
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "XCN.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.4 Second and Further Given Names or Initials Thereof
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "XCN.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_and_further_given_names_or_initials_thereof: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8528,121 +13867,206 @@ pub struct Xcn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "XCN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.6 Prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "XCN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.7 Degree (e.g., MD)
     ///
     /// `IS`, usage `O`, `0..1`, table 0360 (HL7 v2.5).
     #[doc(alias = "XCN.7")]
     #[hl7(component = 7, datatype = IS, usage = O, table = "0360")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XCN.8 Source Table
     ///
     /// `IS`, usage `C`, `0..1`, table 0297, length 4 (HL7 v2.5).
     #[doc(alias = "XCN.8")]
     #[hl7(component = 8, datatype = IS, usage = C, len = 4, table = "0297")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_table: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XCN.9 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363, length 227 (HL7 v2.5).
     #[doc(alias = "XCN.9")]
     #[hl7(component = 9, datatype = HD, usage = O, len = 227, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// XCN.10 Name Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0200, length 1 (HL7 v2.5).
     #[doc(alias = "XCN.10")]
     #[hl7(component = 10, datatype = ID, usage = O, len = 1, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.11 Identifier Check Digit
     ///
     /// `ST`, usage `O`, `0..1`, length 1 (HL7 v2.5).
     #[doc(alias = "XCN.11")]
     #[hl7(component = 11, datatype = ST, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.12 Check Digit Scheme
     ///
     /// `ID`, usage `C`, `0..1`, table 0061, length 3 (HL7 v2.5).
     #[doc(alias = "XCN.12")]
     #[hl7(component = 12, datatype = ID, usage = C, len = 3, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.13 Identifier Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0203, length 5 (HL7 v2.5).
     #[doc(alias = "XCN.13")]
     #[hl7(component = 13, datatype = ID, usage = O, len = 5, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.14 Assigning Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "XCN.14")]
     #[hl7(component = 14, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// XCN.15 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.5).
     #[doc(alias = "XCN.15")]
     #[hl7(component = 15, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.16 Name Context
     ///
     /// `CE`, usage `O`, `0..1`, table 0448, length 483 (HL7 v2.5).
     #[doc(alias = "XCN.16")]
     #[hl7(component = 16, datatype = CE, usage = O, len = 483, table = "0448")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_context: ::core::option::Option<Ce<'a>>,
     /// XCN.17 Name Validity Range
     ///
     /// `DR`, usage `O`, `0..1`, length 53 (HL7 v2.5).
     #[doc(alias = "XCN.17")]
     #[hl7(component = 17, datatype = DR, usage = O, len = 53)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_validity_range: ::core::option::Option<Dr<'a>>,
     /// XCN.18 Name Assembly Order
     ///
     /// `ID`, usage `O`, `0..1`, table 0444, length 1 (HL7 v2.5).
     #[doc(alias = "XCN.18")]
     #[hl7(component = 18, datatype = ID, usage = O, len = 1, table = "0444")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_assembly_order: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.19 Effective Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "XCN.19")]
     #[hl7(component = 19, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// XCN.20 Expiration Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "XCN.20")]
     #[hl7(component = 20, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// XCN.21 Professional Suffix
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "XCN.21")]
     #[hl7(component = 21, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub professional_suffix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.22 Assigning Jurisdiction
     ///
     /// `CWE`, usage `O`, `0..1`, length 705 (HL7 v2.5).
     #[doc(alias = "XCN.22")]
     #[hl7(component = 22, datatype = CWE, usage = O, len = 705)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_jurisdiction: ::core::option::Option<Cwe<'a>>,
     /// XCN.23 Assigning Agency or Department
     ///
     /// `CWE`, usage `O`, `0..1`, length 705 (HL7 v2.5).
     #[doc(alias = "XCN.23")]
     #[hl7(component = 23, datatype = CWE, usage = O, len = 705)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_agency_or_department: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FN")]
 pub struct FnType<'a> {
     /// FN.1 Surname
@@ -8656,18 +14080,30 @@ pub struct FnType<'a> {
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "FN.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub own_surname_prefix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FN.3 Own Surname
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "FN.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub own_surname: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FN.4 Surname Prefix From Partner/Spouse
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "FN.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub surname_prefix_from_partner_spouse: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8676,15 +14112,28 @@ pub struct FnType<'a> {
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "FN.5")]
     #[hl7(component = 5, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub surname_from_partner_spouse: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DR` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DR")]
 pub struct Dr<'a> {
     /// DR.1 Range Start Date/Time
@@ -8692,19 +14141,36 @@ pub struct Dr<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "DR.1")]
     #[hl7(component = 1, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_start_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// DR.2 Range End Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "DR.2")]
     #[hl7(component = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CWE` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CWE")]
 pub struct Cwe<'a> {
     /// CWE.1 Identifier
@@ -8712,36 +14178,60 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "CWE.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.2 Text
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CWE.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.3 Name of Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5).
     #[doc(alias = "CWE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 20, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CWE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "CWE.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.5 Alternate Text
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CWE.5")]
     #[hl7(component = 5, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.6 Name of Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5).
     #[doc(alias = "CWE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 20, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -8750,12 +14240,20 @@ pub struct Cwe<'a> {
     /// `ST`, usage `C`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "CWE.7")]
     #[hl7(component = 7, datatype = ST, usage = C, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coding_system_version_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.8 Alternate Coding System Version ID
     ///
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "CWE.8")]
     #[hl7(component = 8, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_coding_system_version_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8764,13 +14262,26 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CWE.9")]
     #[hl7(component = 9, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub original_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CX` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CX")]
 pub struct Cx<'a> {
     /// CX.1 ID Number
@@ -8784,61 +14295,106 @@ pub struct Cx<'a> {
     /// `ST`, usage `O`, `0..1`, length 1 (HL7 v2.5).
     #[doc(alias = "CX.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 1)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CX.3 Check Digit Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0061, length 3 (HL7 v2.5).
     #[doc(alias = "CX.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 3, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CX.4 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363, length 227 (HL7 v2.5).
     #[doc(alias = "CX.4")]
     #[hl7(component = 4, datatype = HD, usage = O, len = 227, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// CX.5 Identifier Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0203, length 5 (HL7 v2.5).
     #[doc(alias = "CX.5")]
     #[hl7(component = 5, datatype = ID, usage = O, len = 5, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CX.6 Assigning Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "CX.6")]
     #[hl7(component = 6, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// CX.7 Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "CX.7")]
     #[hl7(component = 7, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// CX.8 Expiration Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "CX.8")]
     #[hl7(component = 8, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// CX.9 Assigning Jurisdiction
     ///
     /// `CWE`, usage `O`, `0..1`, length 705 (HL7 v2.5).
     #[doc(alias = "CX.9")]
     #[hl7(component = 9, datatype = CWE, usage = O, len = 705)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_jurisdiction: ::core::option::Option<Cwe<'a>>,
     /// CX.10 Assigning Agency or Department
     ///
     /// `CWE`, usage `O`, `0..1`, length 705 (HL7 v2.5).
     #[doc(alias = "CX.10")]
     #[hl7(component = 10, datatype = CWE, usage = O, len = 705)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_agency_or_department: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XPN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XPN")]
 pub struct Xpn<'a> {
     /// XPN.1 Family Name
@@ -8846,18 +14402,30 @@ pub struct Xpn<'a> {
     /// `FN`, usage `O`, `0..1`, length 194 (HL7 v2.5).
     #[doc(alias = "XPN.1")]
     #[hl7(component = 1, datatype = FN, usage = O, len = 194)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<FnType<'a>>,
     /// XPN.2 Given Name
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "XPN.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.3 Second and Further Given Names or Initials Thereof
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "XPN.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_and_further_given_names_or_initials_thereof: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8866,73 +14434,126 @@ pub struct Xpn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "XPN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.5 Prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "XPN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.6 Degree (e.g., MD)
     ///
     /// `IS`, usage `O`, `0..1`, table 0360 (HL7 v2.5).
     #[doc(alias = "XPN.6")]
     #[hl7(component = 6, datatype = IS, usage = O, table = "0360")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XPN.7 Name Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0200, length 1 (HL7 v2.5).
     #[doc(alias = "XPN.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 1, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.8 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.5).
     #[doc(alias = "XPN.8")]
     #[hl7(component = 8, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.9 Name Context
     ///
     /// `CE`, usage `O`, `0..1`, table 0448, length 483 (HL7 v2.5).
     #[doc(alias = "XPN.9")]
     #[hl7(component = 9, datatype = CE, usage = O, len = 483, table = "0448")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_context: ::core::option::Option<Ce<'a>>,
     /// XPN.10 Name Validity Range
     ///
     /// `DR`, usage `O`, `0..1`, length 53 (HL7 v2.5).
     #[doc(alias = "XPN.10")]
     #[hl7(component = 10, datatype = DR, usage = O, len = 53)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_validity_range: ::core::option::Option<Dr<'a>>,
     /// XPN.11 Name Assembly Order
     ///
     /// `ID`, usage `O`, `0..1`, table 0444, length 1 (HL7 v2.5).
     #[doc(alias = "XPN.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 1, table = "0444")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_assembly_order: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.12 Effective Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "XPN.12")]
     #[hl7(component = 12, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// XPN.13 Expiration Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "XPN.13")]
     #[hl7(component = 13, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// XPN.14 Professional Suffix
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "XPN.14")]
     #[hl7(component = 14, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub professional_suffix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XAD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XAD")]
 pub struct Xad<'a> {
     /// XAD.1 Street Address
@@ -8940,48 +14561,80 @@ pub struct Xad<'a> {
     /// `SAD`, usage `O`, `0..1`, length 184 (HL7 v2.5).
     #[doc(alias = "XAD.1")]
     #[hl7(component = 1, datatype = SAD, usage = O, len = 184)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_address: ::core::option::Option<Sad<'a>>,
     /// XAD.2 Other Designation
     ///
     /// `ST`, usage `O`, `0..1`, length 120 (HL7 v2.5).
     #[doc(alias = "XAD.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_designation: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.3 City
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "XAD.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub city: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.4 State or Province
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "XAD.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_or_province: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.5 Zip or Postal Code
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "XAD.5")]
     #[hl7(component = 5, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub zip_or_postal_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.6 Country
     ///
     /// `ID`, usage `O`, `0..1`, table 0399, length 3 (HL7 v2.5).
     #[doc(alias = "XAD.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 3, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.7 Address Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0190, length 3 (HL7 v2.5).
     #[doc(alias = "XAD.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 3, table = "0190")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.8 Other Geographic Designation
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "XAD.8")]
     #[hl7(component = 8, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_geographic_designation: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8990,18 +14643,30 @@ pub struct Xad<'a> {
     /// `IS`, usage `O`, `0..1`, table 0289, length 20 (HL7 v2.5).
     #[doc(alias = "XAD.9")]
     #[hl7(component = 9, datatype = IS, usage = O, len = 20, table = "0289")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub county_parish_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XAD.10 Census Tract
     ///
     /// `IS`, usage `O`, `0..1`, table 0288, length 20 (HL7 v2.5).
     #[doc(alias = "XAD.10")]
     #[hl7(component = 10, datatype = IS, usage = O, len = 20, table = "0288")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub census_tract: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// XAD.11 Address Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.5).
     #[doc(alias = "XAD.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_representation_code: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -9010,25 +14675,46 @@ pub struct Xad<'a> {
     /// `DR`, usage `O`, `0..1`, length 53 (HL7 v2.5).
     #[doc(alias = "XAD.12")]
     #[hl7(component = 12, datatype = DR, usage = O, len = 53)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_validity_range: ::core::option::Option<Dr<'a>>,
     /// XAD.13 Effective Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "XAD.13")]
     #[hl7(component = 13, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// XAD.14 Expiration Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "XAD.14")]
     #[hl7(component = 14, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SAD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SAD")]
 pub struct Sad<'a> {
     /// SAD.1 Street or Mailing Address
@@ -9036,25 +14722,46 @@ pub struct Sad<'a> {
     /// `ST`, usage `O`, `0..1`, length 120 (HL7 v2.5).
     #[doc(alias = "SAD.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_or_mailing_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// SAD.2 Street Name
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "SAD.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// SAD.3 Dwelling Number
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "SAD.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dwelling_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XTN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XTN")]
 pub struct Xtn<'a> {
     /// XTN.1 Telephone Number
@@ -9062,18 +14769,30 @@ pub struct Xtn<'a> {
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "XTN.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub telephone_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.2 Telecommunication Use Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0201, length 3 (HL7 v2.5).
     #[doc(alias = "XTN.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3, table = "0201")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub telecommunication_use_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XTN.3 Telecommunication Equipment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0202, length 8 (HL7 v2.5).
     #[doc(alias = "XTN.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 8, table = "0202")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub telecommunication_equipment_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -9082,63 +14801,108 @@ pub struct Xtn<'a> {
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "XTN.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub email_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.5 Country Code
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "XTN.5")]
     #[hl7(component = 5, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country_code: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.6 Area/City Code
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "XTN.6")]
     #[hl7(component = 6, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub area_city_code: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.7 Local Number
     ///
     /// `NM`, usage `O`, `0..1`, length 9 (HL7 v2.5).
     #[doc(alias = "XTN.7")]
     #[hl7(component = 7, datatype = NM, usage = O, len = 9)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub local_number: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.8 Extension
     ///
     /// `NM`, usage `O`, `0..1`, length 5 (HL7 v2.5).
     #[doc(alias = "XTN.8")]
     #[hl7(component = 8, datatype = NM, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub extension: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XTN.9 Any Text
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "XTN.9")]
     #[hl7(component = 9, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub any_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.10 Extension Prefix
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "XTN.10")]
     #[hl7(component = 10, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub extension_prefix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.11 Speed Dial Code
     ///
     /// `ST`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "XTN.11")]
     #[hl7(component = 11, datatype = ST, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub speed_dial_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.12 Unformatted Telephone number
     ///
     /// `ST`, usage `C`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "XTN.12")]
     #[hl7(component = 12, datatype = ST, usage = C, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub unformatted_telephone_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DLN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DLN")]
 pub struct Dln<'a> {
     /// DLN.1 License Number
@@ -9152,6 +14916,10 @@ pub struct Dln<'a> {
     /// `IS`, usage `O`, `0..1`, table 0333, length 20 (HL7 v2.5).
     #[doc(alias = "DLN.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0333")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub issuing_state_province_country: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -9160,13 +14928,26 @@ pub struct Dln<'a> {
     /// `DT`, usage `O`, `0..1`, length 24 (HL7 v2.5).
     #[doc(alias = "DLN.3")]
     #[hl7(component = 3, datatype = DT, usage = O, len = 24)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `JCC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "JCC")]
 pub struct Jcc<'a> {
     /// JCC.1 Job Code
@@ -9174,25 +14955,46 @@ pub struct Jcc<'a> {
     /// `IS`, usage `O`, `0..1`, table 0327, length 20 (HL7 v2.5).
     #[doc(alias = "JCC.1")]
     #[hl7(component = 1, datatype = IS, usage = O, len = 20, table = "0327")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// JCC.2 Job Class
     ///
     /// `IS`, usage `O`, `0..1`, table 0328, length 20 (HL7 v2.5).
     #[doc(alias = "JCC.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0328")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_class: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// JCC.3 Job Description Text
     ///
     /// `TX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "JCC.3")]
     #[hl7(component = 3, datatype = TX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_description_text: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PL")]
 pub struct Pl<'a> {
     /// PL.1 Point of Care
@@ -9200,73 +15002,126 @@ pub struct Pl<'a> {
     /// `IS`, usage `O`, `0..1`, table 0302, length 20 (HL7 v2.5).
     #[doc(alias = "PL.1")]
     #[hl7(component = 1, datatype = IS, usage = O, len = 20, table = "0302")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.2 Room
     ///
     /// `IS`, usage `O`, `0..1`, table 0303, length 20 (HL7 v2.5).
     #[doc(alias = "PL.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0303")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.3 Bed
     ///
     /// `IS`, usage `O`, `0..1`, table 0304, length 20 (HL7 v2.5).
     #[doc(alias = "PL.3")]
     #[hl7(component = 3, datatype = IS, usage = O, len = 20, table = "0304")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.4 Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "PL.4")]
     #[hl7(component = 4, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility: ::core::option::Option<Hd<'a>>,
     /// PL.5 Location Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0306, length 20 (HL7 v2.5).
     #[doc(alias = "PL.5")]
     #[hl7(component = 5, datatype = IS, usage = O, len = 20, table = "0306")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.6 Person Location Type
     ///
     /// `IS`, usage `C`, `0..1`, table 0305, length 20 (HL7 v2.5).
     #[doc(alias = "PL.6")]
     #[hl7(component = 6, datatype = IS, usage = C, len = 20, table = "0305")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.7 Building
     ///
     /// `IS`, usage `O`, `0..1`, table 0307, length 20 (HL7 v2.5).
     #[doc(alias = "PL.7")]
     #[hl7(component = 7, datatype = IS, usage = O, len = 20, table = "0307")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.8 Floor
     ///
     /// `IS`, usage `O`, `0..1`, table 0308, length 20 (HL7 v2.5).
     #[doc(alias = "PL.8")]
     #[hl7(component = 8, datatype = IS, usage = O, len = 20, table = "0308")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.9 Location Description
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "PL.9")]
     #[hl7(component = 9, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PL.10 Comprehensive Location Identifier
     ///
     /// `EI`, usage `O`, `0..1`, length 427 (HL7 v2.5).
     #[doc(alias = "PL.10")]
     #[hl7(component = 10, datatype = EI, usage = O, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub comprehensive_location_identifier: ::core::option::Option<Ei<'a>>,
     /// PL.11 Assigning Authority for Location
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "PL.11")]
     #[hl7(component = 11, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_for_location: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FC")]
 pub struct Fc<'a> {
     /// FC.1 Financial Class Code
@@ -9280,13 +15135,26 @@ pub struct Fc<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "FC.2")]
     #[hl7(component = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DLD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DLD")]
 pub struct Dld<'a> {
     /// DLD.1 Discharge Location
@@ -9300,13 +15168,26 @@ pub struct Dld<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "DLD.2")]
     #[hl7(component = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CP")]
 pub struct Cp<'a> {
     /// CP.1 Price
@@ -9320,37 +15201,66 @@ pub struct Cp<'a> {
     /// `ID`, usage `O`, `0..1`, table 0205, length 2 (HL7 v2.5).
     #[doc(alias = "CP.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 2, table = "0205")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub price_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CP.3 From Value
     ///
     /// `NM`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "CP.3")]
     #[hl7(component = 3, datatype = NM, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub from_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CP.4 To Value
     ///
     /// `NM`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "CP.4")]
     #[hl7(component = 4, datatype = NM, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub to_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CP.5 Range Units
     ///
     /// `CE`, usage `O`, `0..1`, length 483 (HL7 v2.5).
     #[doc(alias = "CP.5")]
     #[hl7(component = 5, datatype = CE, usage = O, len = 483)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_units: ::core::option::Option<Ce<'a>>,
     /// CP.6 Range Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0298, length 1 (HL7 v2.5).
     #[doc(alias = "CP.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 1, table = "0298")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MO` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MO")]
 pub struct Mo<'a> {
     /// MO.1 Quantity
@@ -9358,19 +15268,36 @@ pub struct Mo<'a> {
     /// `NM`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "MO.1")]
     #[hl7(component = 1, datatype = NM, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// MO.2 Denomination
     ///
     /// `ID`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "MO.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub denomination: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `AUI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "AUI")]
 pub struct Aui<'a> {
     /// AUI.1 Authorization Number
@@ -9378,25 +15305,46 @@ pub struct Aui<'a> {
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "AUI.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AUI.2 Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "AUI.2")]
     #[hl7(component = 2, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// AUI.3 Source
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "AUI.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RMC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RMC")]
 pub struct Rmc<'a> {
     /// RMC.1 Room Type
@@ -9410,12 +15358,20 @@ pub struct Rmc<'a> {
     /// `IS`, usage `O`, `0..1`, table 0146, length 20 (HL7 v2.5).
     #[doc(alias = "RMC.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0146")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RMC.3 Coverage Amount
     ///
     /// `NM`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "RMC.3")]
     #[hl7(component = 3, datatype = NM, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coverage_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RMC.4 Money or Percentage
     ///
@@ -9425,10 +15381,19 @@ pub struct Rmc<'a> {
     pub money_or_percentage: Mop<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MOP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MOP")]
 pub struct Mop<'a> {
     /// MOP.1 Money or Percentage Indicator
@@ -9448,13 +15413,26 @@ pub struct Mop<'a> {
     /// `ID`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "MOP.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub currency_denomination: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PTA` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PTA")]
 pub struct Pta<'a> {
     /// PTA.1 Policy Type
@@ -9468,12 +15446,20 @@ pub struct Pta<'a> {
     /// `IS`, usage `O`, `0..1`, table 0193, length 9 (HL7 v2.5).
     #[doc(alias = "PTA.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 9, table = "0193")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount_class: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PTA.3 Money or Percentage Quantity
     ///
     /// `NM`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "PTA.3")]
     #[hl7(component = 3, datatype = NM, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub money_or_percentage_quantity: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -9485,10 +15471,19 @@ pub struct Pta<'a> {
     pub money_or_percentage: Mop<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DDI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DDI")]
 pub struct Ddi<'a> {
     /// DDI.1 Delay Days
@@ -9496,6 +15491,10 @@ pub struct Ddi<'a> {
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "DDI.1")]
     #[hl7(component = 1, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delay_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DDI.2 Monetary Amount
     ///
@@ -9508,13 +15507,26 @@ pub struct Ddi<'a> {
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "DDI.3")]
     #[hl7(component = 3, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DTN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DTN")]
 pub struct Dtn<'a> {
     /// DTN.1 Day Type
@@ -9531,10 +15543,19 @@ pub struct Dtn<'a> {
     pub number_of_days: ::hl7_runtime::types::Nm<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ICD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ICD")]
 pub struct Icd<'a> {
     /// ICD.1 Certification Patient Type
@@ -9542,6 +15563,10 @@ pub struct Icd<'a> {
     /// `IS`, usage `O`, `0..1`, table 0150, length 11 (HL7 v2.5).
     #[doc(alias = "ICD.1")]
     #[hl7(component = 1, datatype = IS, usage = O, len = 11, table = "0150")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_patient_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// ICD.2 Certification Required
     ///
@@ -9554,15 +15579,28 @@ pub struct Icd<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "ICD.3")]
     #[hl7(component = 3, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_certification_required: ::core::option::Option<
         ::hl7_runtime::types::Ts<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UVC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UVC")]
 pub struct Uvc<'a> {
     /// UVC.1 Value Code
@@ -9576,13 +15614,26 @@ pub struct Uvc<'a> {
     /// `MO`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "UVC.2")]
     #[hl7(component = 2, datatype = MO, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_amount: ::core::option::Option<Mo<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CNE` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CNE")]
 pub struct Cne<'a> {
     /// CNE.1 Identifier
@@ -9596,30 +15647,50 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CNE.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.3 Name of Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5).
     #[doc(alias = "CNE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 20, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CNE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "CNE.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.5 Alternate Text
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CNE.5")]
     #[hl7(component = 5, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.6 Name of Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5).
     #[doc(alias = "CNE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 20, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -9628,12 +15699,20 @@ pub struct Cne<'a> {
     /// `ST`, usage `C`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "CNE.7")]
     #[hl7(component = 7, datatype = ST, usage = C, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coding_system_version_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.8 Alternate Coding System Version ID
     ///
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "CNE.8")]
     #[hl7(component = 8, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_coding_system_version_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -9642,13 +15721,26 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CNE.9")]
     #[hl7(component = 9, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub original_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OCD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OCD")]
 pub struct Ocd<'a> {
     /// OCD.1 Occurrence Code
@@ -9665,10 +15757,19 @@ pub struct Ocd<'a> {
     pub occurrence_date: ::hl7_runtime::types::Dt<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OSP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OSP")]
 pub struct Osp<'a> {
     /// OSP.1 Occurrence Span Code
@@ -9682,19 +15783,36 @@ pub struct Osp<'a> {
     /// `DT`, usage `C`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "OSP.2")]
     #[hl7(component = 2, datatype = DT, usage = C, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// OSP.3 Occurrence Span Stop Date
     ///
     /// `DT`, usage `C`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "OSP.3")]
     #[hl7(component = 3, datatype = DT, usage = C, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `TQ` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TQ")]
 pub struct Tq<'a> {
     /// TQ.1 Quantity
@@ -9702,79 +15820,136 @@ pub struct Tq<'a> {
     /// `CQ`, usage `O`, `0..1`, length 267 (HL7 v2.5).
     #[doc(alias = "TQ.1")]
     #[hl7(component = 1, datatype = CQ, usage = O, len = 267)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<Cq<'a>>,
     /// TQ.2 Interval
     ///
     /// `RI`, usage `O`, `0..1`, length 206 (HL7 v2.5).
     #[doc(alias = "TQ.2")]
     #[hl7(component = 2, datatype = RI, usage = O, len = 206)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub interval: ::core::option::Option<Ri<'a>>,
     /// TQ.3 Duration
     ///
     /// `ST`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "TQ.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub duration: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.4 Start Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "TQ.4")]
     #[hl7(component = 4, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// TQ.5 End Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "TQ.5")]
     #[hl7(component = 5, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// TQ.6 Priority
     ///
     /// `ST`, usage `O`, `0..1`, length 6 (HL7 v2.5).
     #[doc(alias = "TQ.6")]
     #[hl7(component = 6, datatype = ST, usage = O, len = 6)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub priority: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.7 Condition
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "TQ.7")]
     #[hl7(component = 7, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub condition: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// TQ.8 Text
     ///
     /// `TX`, usage `O`, `0..1`, length 200 (HL7 v2.5).
     #[doc(alias = "TQ.8")]
     #[hl7(component = 8, datatype = TX, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// TQ.9 Conjunction
     ///
     /// `ID`, usage `O`, `0..1`, table 0472, length 1 (HL7 v2.5).
     #[doc(alias = "TQ.9")]
     #[hl7(component = 9, datatype = ID, usage = O, len = 1, table = "0472")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub conjunction: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ.10 Order Sequencing
     ///
     /// `OSD`, usage `O`, `0..1`, length 110 (HL7 v2.5).
     #[doc(alias = "TQ.10")]
     #[hl7(component = 10, datatype = OSD, usage = O, len = 110)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_sequencing: ::core::option::Option<Osd<'a>>,
     /// TQ.11 Occurrence Duration
     ///
     /// `CE`, usage `O`, `0..1`, length 483 (HL7 v2.5).
     #[doc(alias = "TQ.11")]
     #[hl7(component = 11, datatype = CE, usage = O, len = 483)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_duration: ::core::option::Option<Ce<'a>>,
     /// TQ.12 Total Occurrences
     ///
     /// `NM`, usage `O`, `0..1`, length 4 (HL7 v2.5).
     #[doc(alias = "TQ.12")]
     #[hl7(component = 12, datatype = NM, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_occurrences: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CQ` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CQ")]
 pub struct Cq<'a> {
     /// CQ.1 Quantity
@@ -9782,19 +15957,36 @@ pub struct Cq<'a> {
     /// `NM`, usage `O`, `0..1`, length 16 (HL7 v2.5).
     #[doc(alias = "CQ.1")]
     #[hl7(component = 1, datatype = NM, usage = O, len = 16)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CQ.2 Units
     ///
     /// `CE`, usage `O`, `0..1`, length 483 (HL7 v2.5).
     #[doc(alias = "CQ.2")]
     #[hl7(component = 2, usage = O, len = 483)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub units: ::core::option::Option<::hl7_runtime::types::Varies<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RI")]
 pub struct Ri<'a> {
     /// RI.1 Repeat Pattern
@@ -9802,19 +15994,36 @@ pub struct Ri<'a> {
     /// `IS`, usage `O`, `0..1`, table 0335, length 6 (HL7 v2.5).
     #[doc(alias = "RI.1")]
     #[hl7(component = 1, datatype = IS, usage = O, len = 6, table = "0335")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub repeat_pattern: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RI.2 Explicit Time Interval
     ///
     /// `ST`, usage `O`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "RI.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub explicit_time_interval: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OSD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OSD")]
 pub struct Osd<'a> {
     /// OSD.1 Sequence/Results Flag
@@ -9834,6 +16043,10 @@ pub struct Osd<'a> {
     /// `IS`, usage `O`, `0..1`, table 0363, length 6 (HL7 v2.5).
     #[doc(alias = "OSD.3")]
     #[hl7(component = 3, datatype = IS, usage = O, len = 6, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number_namespace_id: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -9848,6 +16061,10 @@ pub struct Osd<'a> {
     /// `IS`, usage `O`, `0..1`, table 0363, length 6 (HL7 v2.5).
     #[doc(alias = "OSD.5")]
     #[hl7(component = 5, datatype = IS, usage = O, len = 6, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number_namespace_id: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -9856,12 +16073,20 @@ pub struct Osd<'a> {
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "OSD.6")]
     #[hl7(component = 6, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_condition_value: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OSD.7 Maximum Number of Repeats
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.5).
     #[doc(alias = "OSD.7")]
     #[hl7(component = 7, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub maximum_number_of_repeats: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// OSD.8 Placer Order Number: Universal ID
     ///
@@ -9874,6 +16099,10 @@ pub struct Osd<'a> {
     /// `ID`, usage `O`, `0..1`, table 0301, length 6 (HL7 v2.5).
     #[doc(alias = "OSD.9")]
     #[hl7(component = 9, datatype = ID, usage = O, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number_universal_id_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -9888,15 +16117,28 @@ pub struct Osd<'a> {
     /// `ID`, usage `O`, `0..1`, table 0301, length 6 (HL7 v2.5).
     #[doc(alias = "OSD.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number_universal_id_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EIP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EIP")]
 pub struct Eip<'a> {
     /// EIP.1 Placer Assigned Identifier
@@ -9904,19 +16146,36 @@ pub struct Eip<'a> {
     /// `EI`, usage `O`, `0..1`, length 427 (HL7 v2.5).
     #[doc(alias = "EIP.1")]
     #[hl7(component = 1, datatype = EI, usage = O, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_assigned_identifier: ::core::option::Option<Ei<'a>>,
     /// EIP.2 Filler Assigned Identifier
     ///
     /// `EI`, usage `O`, `0..1`, length 427 (HL7 v2.5).
     #[doc(alias = "EIP.2")]
     #[hl7(component = 2, datatype = EI, usage = O, len = 427)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_assigned_identifier: ::core::option::Option<Ei<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SPS` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SPS")]
 pub struct Sps<'a> {
     /// SPS.1 Specimen Source Name or Code
@@ -9924,49 +16183,86 @@ pub struct Sps<'a> {
     /// `CWE`, usage `O`, `0..1`, length 705 (HL7 v2.5).
     #[doc(alias = "SPS.1")]
     #[hl7(component = 1, datatype = CWE, usage = O, len = 705)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_source_name_or_code: ::core::option::Option<Cwe<'a>>,
     /// SPS.2 Additives
     ///
     /// `CWE`, usage `O`, `0..1`, table 0371, length 705 (HL7 v2.5).
     #[doc(alias = "SPS.2")]
     #[hl7(component = 2, datatype = CWE, usage = O, len = 705, table = "0371")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub additives: ::core::option::Option<Cwe<'a>>,
     /// SPS.3 Specimen Collection Method
     ///
     /// `TX`, usage `O`, `0..1`, length 200 (HL7 v2.5).
     #[doc(alias = "SPS.3")]
     #[hl7(component = 3, datatype = TX, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_method: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// SPS.4 Body Site
     ///
     /// `CWE`, usage `O`, `0..1`, table 0163, length 705 (HL7 v2.5).
     #[doc(alias = "SPS.4")]
     #[hl7(component = 4, datatype = CWE, usage = O, len = 705, table = "0163")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub body_site: ::core::option::Option<Cwe<'a>>,
     /// SPS.5 Site Modifier
     ///
     /// `CWE`, usage `O`, `0..1`, table 0495, length 705 (HL7 v2.5).
     #[doc(alias = "SPS.5")]
     #[hl7(component = 5, datatype = CWE, usage = O, len = 705, table = "0495")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub site_modifier: ::core::option::Option<Cwe<'a>>,
     /// SPS.6 Collection Method Modifier Code
     ///
     /// `CWE`, usage `O`, `0..1`, length 705 (HL7 v2.5).
     #[doc(alias = "SPS.6")]
     #[hl7(component = 6, datatype = CWE, usage = O, len = 705)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub collection_method_modifier_code: ::core::option::Option<Cwe<'a>>,
     /// SPS.7 Specimen Role
     ///
     /// `CWE`, usage `O`, `0..1`, table 0369, length 705 (HL7 v2.5).
     #[doc(alias = "SPS.7")]
     #[hl7(component = 7, datatype = CWE, usage = O, len = 705, table = "0369")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_role: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MOC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MOC")]
 pub struct Moc<'a> {
     /// MOC.1 Monetary Amount
@@ -9974,19 +16270,36 @@ pub struct Moc<'a> {
     /// `MO`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "MOC.1")]
     #[hl7(component = 1, datatype = MO, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub monetary_amount: ::core::option::Option<Mo<'a>>,
     /// MOC.2 Charge Code
     ///
     /// `CE`, usage `O`, `0..1`, length 483 (HL7 v2.5).
     #[doc(alias = "MOC.2")]
     #[hl7(component = 2, datatype = CE, usage = O, len = 483)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_code: ::core::option::Option<Ce<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PRL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PRL")]
 pub struct Prl<'a> {
     /// PRL.1 Parent Observation Identifier
@@ -10000,6 +16313,10 @@ pub struct Prl<'a> {
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5).
     #[doc(alias = "PRL.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 20)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_observation_sub_identifier: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -10008,15 +16325,28 @@ pub struct Prl<'a> {
     /// `TX`, usage `O`, `0..1`, length 250 (HL7 v2.5).
     #[doc(alias = "PRL.3")]
     #[hl7(component = 3, datatype = TX, usage = O, len = 250)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_observation_value_descriptor: ::core::option::Option<
         ::hl7_runtime::types::Tx<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NDL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NDL")]
 pub struct Ndl<'a> {
     /// NDL.1 Name
@@ -10024,73 +16354,126 @@ pub struct Ndl<'a> {
     /// `CNN`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "NDL.1")]
     #[hl7(component = 1, datatype = CNN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name: ::core::option::Option<Cnn<'a>>,
     /// NDL.2 Start Date/time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "NDL.2")]
     #[hl7(component = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// NDL.3 End Date/time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "NDL.3")]
     #[hl7(component = 3, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// NDL.4 Point of Care
     ///
     /// `IS`, usage `O`, `0..1`, table 0302, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.4")]
     #[hl7(component = 4, datatype = IS, usage = O, len = 20, table = "0302")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.5 Room
     ///
     /// `IS`, usage `O`, `0..1`, table 0303, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.5")]
     #[hl7(component = 5, datatype = IS, usage = O, len = 20, table = "0303")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.6 Bed
     ///
     /// `IS`, usage `O`, `0..1`, table 0304, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.6")]
     #[hl7(component = 6, datatype = IS, usage = O, len = 20, table = "0304")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.7 Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "NDL.7")]
     #[hl7(component = 7, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility: ::core::option::Option<Hd<'a>>,
     /// NDL.8 Location Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0306, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.8")]
     #[hl7(component = 8, datatype = IS, usage = O, len = 20, table = "0306")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.9 Patient Location Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0305, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.9")]
     #[hl7(component = 9, datatype = IS, usage = O, len = 20, table = "0305")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.10 Building
     ///
     /// `IS`, usage `O`, `0..1`, table 0307, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.10")]
     #[hl7(component = 10, datatype = IS, usage = O, len = 20, table = "0307")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.11 Floor
     ///
     /// `IS`, usage `O`, `0..1`, table 0308, length 20 (HL7 v2.5).
     #[doc(alias = "NDL.11")]
     #[hl7(component = 11, datatype = IS, usage = O, len = 20, table = "0308")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CNN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CNN")]
 pub struct Cnn<'a> {
     /// CNN.1 ID Number
@@ -10098,24 +16481,40 @@ pub struct Cnn<'a> {
     /// `ST`, usage `O`, `0..1`, length 15 (HL7 v2.5).
     #[doc(alias = "CNN.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 15)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.2 Family Name
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "CNN.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.3 Given Name
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "CNN.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.4 Second and Further Given Names or Initials Thereof
     ///
     /// `ST`, usage `O`, `0..1`, length 30 (HL7 v2.5).
     #[doc(alias = "CNN.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 30)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_and_further_given_names_or_initials_thereof: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -10124,30 +16523,50 @@ pub struct Cnn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "CNN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.6 Prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.5).
     #[doc(alias = "CNN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.7 Degree (e.g., MD
     ///
     /// `IS`, usage `O`, `0..1`, table 0360 (HL7 v2.5).
     #[doc(alias = "CNN.7")]
     #[hl7(component = 7, datatype = IS, usage = O, table = "0360")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CNN.8 Source Table
     ///
     /// `IS`, usage `C`, `0..1`, table 0297, length 4 (HL7 v2.5).
     #[doc(alias = "CNN.8")]
     #[hl7(component = 8, datatype = IS, usage = C, len = 4, table = "0297")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_table: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CNN.9 Assigning Authority   - Namespace ID
     ///
     /// `IS`, usage `C`, `0..1`, table 0363, length 20 (HL7 v2.5).
     #[doc(alias = "CNN.9")]
     #[hl7(component = 9, datatype = IS, usage = C, len = 20, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_namespace_id: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -10156,6 +16575,10 @@ pub struct Cnn<'a> {
     /// `ST`, usage `C`, `0..1`, length 199 (HL7 v2.5).
     #[doc(alias = "CNN.10")]
     #[hl7(component = 10, datatype = ST, usage = C, len = 199)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_universal_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -10164,15 +16587,28 @@ pub struct Cnn<'a> {
     /// `ID`, usage `C`, `0..1`, table 0301, length 6 (HL7 v2.5).
     #[doc(alias = "CNN.11")]
     #[hl7(component = 11, datatype = ID, usage = C, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_universal_id_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `LA1` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "LA1")]
 pub struct La1<'a> {
     /// LA1.1 Point of Care
@@ -10180,61 +16616,106 @@ pub struct La1<'a> {
     /// `IS`, usage `O`, `0..1`, table 0302, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.1")]
     #[hl7(component = 1, datatype = IS, usage = O, len = 20, table = "0302")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.2 Room
     ///
     /// `IS`, usage `O`, `0..1`, table 0303, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.2")]
     #[hl7(component = 2, datatype = IS, usage = O, len = 20, table = "0303")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.3 Bed
     ///
     /// `IS`, usage `O`, `0..1`, table 0304, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.3")]
     #[hl7(component = 3, datatype = IS, usage = O, len = 20, table = "0304")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.4 Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5).
     #[doc(alias = "LA1.4")]
     #[hl7(component = 4, datatype = HD, usage = O, len = 227)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility: ::core::option::Option<Hd<'a>>,
     /// LA1.5 Location Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0306, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.5")]
     #[hl7(component = 5, datatype = IS, usage = O, len = 20, table = "0306")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.6 Patient Location Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0305, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.6")]
     #[hl7(component = 6, datatype = IS, usage = O, len = 20, table = "0305")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.7 Building
     ///
     /// `IS`, usage `O`, `0..1`, table 0307, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.7")]
     #[hl7(component = 7, datatype = IS, usage = O, len = 20, table = "0307")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.8 Floor
     ///
     /// `IS`, usage `O`, `0..1`, table 0308, length 20 (HL7 v2.5).
     #[doc(alias = "LA1.8")]
     #[hl7(component = 8, datatype = IS, usage = O, len = 20, table = "0308")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// LA1.9 Address
     ///
     /// `AD`, usage `O`, `0..1`, length 415 (HL7 v2.5).
     #[doc(alias = "LA1.9")]
     #[hl7(component = 9, datatype = AD, usage = O, len = 415)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address: ::core::option::Option<Ad<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `AD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "AD")]
 pub struct Ad<'a> {
     /// AD.1 Street Address
@@ -10242,57 +16723,98 @@ pub struct Ad<'a> {
     /// `ST`, usage `O`, `0..1`, length 120 (HL7 v2.5).
     #[doc(alias = "AD.1")]
     #[hl7(component = 1, datatype = ST, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AD.2 Other Designation
     ///
     /// `ST`, usage `O`, `0..1`, length 120 (HL7 v2.5).
     #[doc(alias = "AD.2")]
     #[hl7(component = 2, datatype = ST, usage = O, len = 120)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_designation: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AD.3 City
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "AD.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub city: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AD.4 State or Province
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "AD.4")]
     #[hl7(component = 4, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_or_province: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AD.5 Zip or Postal Code
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.5).
     #[doc(alias = "AD.5")]
     #[hl7(component = 5, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub zip_or_postal_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AD.6 Country
     ///
     /// `ID`, usage `O`, `0..1`, table 0399, length 3 (HL7 v2.5).
     #[doc(alias = "AD.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 3, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// AD.7 Address Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0190, length 3 (HL7 v2.5).
     #[doc(alias = "AD.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 3, table = "0190")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// AD.8 Other Geographic Designation
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5).
     #[doc(alias = "AD.8")]
     #[hl7(component = 8, datatype = ST, usage = O, len = 50)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_geographic_designation: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PLN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PLN")]
 pub struct Pln<'a> {
     /// PLN.1 ID Number
@@ -10312,6 +16834,10 @@ pub struct Pln<'a> {
     /// `ST`, usage `O`, `0..1`, length 62 (HL7 v2.5).
     #[doc(alias = "PLN.3")]
     #[hl7(component = 3, datatype = ST, usage = O, len = 62)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_other_qualifying_information: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -10320,13 +16846,26 @@ pub struct Pln<'a> {
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.5).
     #[doc(alias = "PLN.4")]
     #[hl7(component = 4, datatype = DT, usage = O, len = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CCD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CCD")]
 pub struct Ccd<'a> {
     /// CCD.1 Invocation Event
@@ -10340,13 +16879,26 @@ pub struct Ccd<'a> {
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5).
     #[doc(alias = "CCD.2")]
     #[hl7(component = 2, datatype = TS, usage = O, len = 26)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time: ::core::option::Option<::hl7_runtime::types::Ts<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RPT` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RPT")]
 pub struct Rpt<'a> {
     /// RPT.1 Repeat Pattern Code
@@ -10360,64 +16912,105 @@ pub struct Rpt<'a> {
     /// `ID`, usage `O`, `0..1`, table 0527, length 2 (HL7 v2.5).
     #[doc(alias = "RPT.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 2, table = "0527")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub calendar_alignment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RPT.3 Phase Range Begin Value
     ///
     /// `NM`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RPT.3")]
     #[hl7(component = 3, datatype = NM, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub phase_range_begin_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.4 Phase Range End Value
     ///
     /// `NM`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RPT.4")]
     #[hl7(component = 4, datatype = NM, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub phase_range_end_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.5 Period Quantity
     ///
     /// `NM`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RPT.5")]
     #[hl7(component = 5, datatype = NM, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub period_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.6 Period Units
     ///
     /// `IS`, usage `C`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RPT.6")]
     #[hl7(component = 6, datatype = IS, usage = C, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub period_units: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RPT.7 Institution Specified Time
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5).
     #[doc(alias = "RPT.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub institution_specified_time: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RPT.8 Event
     ///
     /// `ID`, usage `O`, `0..1`, table 0528, length 6 (HL7 v2.5).
     #[doc(alias = "RPT.8")]
     #[hl7(component = 8, datatype = ID, usage = O, len = 6, table = "0528")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RPT.9 Event Offset Quantity
     ///
     /// `NM`, usage `O`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RPT.9")]
     #[hl7(component = 9, datatype = NM, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_offset_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.10 Event Offset Units
     ///
     /// `IS`, usage `C`, `0..1`, length 10 (HL7 v2.5).
     #[doc(alias = "RPT.10")]
     #[hl7(component = 10, datatype = IS, usage = C, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_offset_units: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// RPT.11 General Timing Specification
     ///
     /// `GTS`, usage `O`, `0..1`, length 200 (HL7 v2.5).
     #[doc(alias = "RPT.11")]
     #[hl7(component = 11, datatype = GTS, usage = O, len = 200)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub general_timing_specification: ::core::option::Option<
         ::hl7_runtime::types::Gts<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }

@@ -3,6 +3,14 @@
 /// The `ADT_A01` message structure, for ADT^A01, ADT^A04, ADT^A08, ADT^A13.
 #[doc(alias = "ADT_A01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A01",
     event = "ADT^A01",
@@ -19,10 +27,18 @@ pub struct AdtA01<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -35,18 +51,34 @@ pub struct AdtA01<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -55,70 +87,139 @@ pub struct AdtA01<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA01Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA01Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// The `PDA` segment: usage `O`, `0..1`.
     #[doc(alias = "PDA")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pda: ::core::option::Option<Pda<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A02` message structure, for ADT^A02.
 #[doc(alias = "ADT_A02")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A02", event = "ADT^A02", version = "2.7")]
 pub struct AdtA02<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -128,10 +229,18 @@ pub struct AdtA02<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -144,14 +253,26 @@ pub struct AdtA02<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -160,34 +281,67 @@ pub struct AdtA02<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `PDA` segment: usage `O`, `0..1`.
     #[doc(alias = "PDA")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pda: ::core::option::Option<Pda<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03` message structure, for ADT^A03.
 #[doc(alias = "ADT_A03")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A03", event = "ADT^A03", version = "2.7")]
 pub struct AdtA03<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -197,10 +351,18 @@ pub struct AdtA03<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -213,18 +375,34 @@ pub struct AdtA03<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -233,62 +411,123 @@ pub struct AdtA03<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA03Procedure<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA03Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `PDA` segment: usage `O`, `0..1`.
     #[doc(alias = "PDA")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pda: ::core::option::Option<Pda<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A05` message structure, for ADT^A05, ADT^A14, ADT^A28, ADT^A31.
 #[doc(alias = "ADT_A05")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A05",
     event = "ADT^A05",
@@ -305,10 +544,18 @@ pub struct AdtA05<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -321,18 +568,34 @@ pub struct AdtA05<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -341,66 +604,131 @@ pub struct AdtA05<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA05Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA05Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06` message structure, for ADT^A06, ADT^A07.
 #[doc(alias = "ADT_A06")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A06", event = "ADT^A06", event = "ADT^A07", version = "2.7")]
 pub struct AdtA06<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -410,10 +738,18 @@ pub struct AdtA06<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -426,22 +762,42 @@ pub struct AdtA06<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `MRG` segment: usage `O`, `0..1`.
     #[doc(alias = "MRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mrg: ::core::option::Option<Mrg<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -450,66 +806,131 @@ pub struct AdtA06<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA06Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA06Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// The `UB1` segment: usage `O`, `0..1`.
     #[doc(alias = "UB1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub1: ::core::option::Option<Ub1<'a>>,
     /// The `UB2` segment: usage `O`, `0..1`.
     #[doc(alias = "UB2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ub2: ::core::option::Option<Ub2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A09` message structure, for ADT^A09, ADT^A10, ADT^A11.
 #[doc(alias = "ADT_A09")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A09",
     event = "ADT^A09",
@@ -525,10 +946,18 @@ pub struct AdtA09<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -541,6 +970,10 @@ pub struct AdtA09<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -549,22 +982,43 @@ pub struct AdtA09<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A12` message structure, for ADT^A12.
 #[doc(alias = "ADT_A12")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A12", event = "ADT^A12", version = "2.7")]
 pub struct AdtA12<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -574,10 +1028,18 @@ pub struct AdtA12<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -590,6 +1052,10 @@ pub struct AdtA12<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -598,22 +1064,43 @@ pub struct AdtA12<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A15` message structure, for ADT^A15.
 #[doc(alias = "ADT_A15")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A15", event = "ADT^A15", version = "2.7")]
 pub struct AdtA15<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -623,10 +1110,18 @@ pub struct AdtA15<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -639,14 +1134,26 @@ pub struct AdtA15<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -655,30 +1162,59 @@ pub struct AdtA15<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16` message structure, for ADT^A16.
 #[doc(alias = "ADT_A16")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A16", event = "ADT^A16", version = "2.7")]
 pub struct AdtA16<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -688,10 +1224,18 @@ pub struct AdtA16<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -704,18 +1248,34 @@ pub struct AdtA16<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -724,58 +1284,115 @@ pub struct AdtA16<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv_2: ::std::vec::Vec<Arv<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `AL1` segment: usage `O`, `0..*`.
     #[doc(alias = "AL1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub al1: ::std::vec::Vec<Al1<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// The `PROCEDURE` group: usage `O`, `0..*`.
     #[doc(alias = "PROCEDURE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure: ::std::vec::Vec<AdtA16Procedure<'a>>,
     /// The `GT1` segment: usage `O`, `0..*`.
     #[doc(alias = "GT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub gt1: ::std::vec::Vec<Gt1<'a>>,
     /// The `INSURANCE` group: usage `O`, `0..*`.
     #[doc(alias = "INSURANCE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance: ::std::vec::Vec<AdtA16Insurance<'a>>,
     /// The `ACC` segment: usage `O`, `0..1`.
     #[doc(alias = "ACC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub acc: ::core::option::Option<Acc<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A17` message structure, for ADT^A17.
 #[doc(alias = "ADT_A17")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A17", event = "ADT^A17", version = "2.7")]
 pub struct AdtA17<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -785,10 +1402,18 @@ pub struct AdtA17<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -801,6 +1426,10 @@ pub struct AdtA17<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -809,14 +1438,26 @@ pub struct AdtA17<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -825,6 +1466,10 @@ pub struct AdtA17<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -833,22 +1478,43 @@ pub struct AdtA17<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2_2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx_2: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A20` message structure, for ADT^A20.
 #[doc(alias = "ADT_A20")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A20", event = "ADT^A20", version = "2.7")]
 pub struct AdtA20<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -858,10 +1524,18 @@ pub struct AdtA20<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -873,11 +1547,20 @@ pub struct AdtA20<'a> {
     pub npu: Npu<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A21` message structure, for ADT^A21, ADT^A22, ADT^A23, ADT^A25, ADT^A26, ADT^A27, ADT^A29, ADT^A32, ADT^A33.
 #[doc(alias = "ADT_A21")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(
     id = "ADT_A21",
     event = "ADT^A21",
@@ -899,10 +1582,18 @@ pub struct AdtA21<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -915,6 +1606,10 @@ pub struct AdtA21<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -923,22 +1618,43 @@ pub struct AdtA21<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A24` message structure, for ADT^A24.
 #[doc(alias = "ADT_A24")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A24", event = "ADT^A24", version = "2.7")]
 pub struct AdtA24<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -948,10 +1664,18 @@ pub struct AdtA24<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -964,14 +1688,26 @@ pub struct AdtA24<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -980,22 +1716,43 @@ pub struct AdtA24<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1_2: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A37` message structure, for ADT^A37.
 #[doc(alias = "ADT_A37")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A37", event = "ADT^A37", version = "2.7")]
 pub struct AdtA37<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1005,10 +1762,18 @@ pub struct AdtA37<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1021,14 +1786,26 @@ pub struct AdtA37<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `PID` segment: usage `R`, `1..1`.
     #[doc(alias = "PID")]
@@ -1037,22 +1814,43 @@ pub struct AdtA37<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1_2: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1_2: ::core::option::Option<Pv1<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1_2: ::std::vec::Vec<Db1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A38` message structure, for ADT^A38.
 #[doc(alias = "ADT_A38")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A38", event = "ADT^A38", version = "2.7")]
 pub struct AdtA38<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1062,10 +1860,18 @@ pub struct AdtA38<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1078,6 +1884,10 @@ pub struct AdtA38<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1086,30 +1896,59 @@ pub struct AdtA38<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `DB1` segment: usage `O`, `0..*`.
     #[doc(alias = "DB1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub db1: ::std::vec::Vec<Db1<'a>>,
     /// The `OBX` segment: usage `O`, `0..*`.
     #[doc(alias = "OBX")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub obx: ::std::vec::Vec<Obx<'a>>,
     /// The `DG1` segment: usage `O`, `0..*`.
     #[doc(alias = "DG1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub dg1: ::std::vec::Vec<Dg1<'a>>,
     /// The `DRG` segment: usage `O`, `0..1`.
     #[doc(alias = "DRG")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg: ::core::option::Option<Drg<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A39` message structure, for ADT^A39.
 #[doc(alias = "ADT_A39")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A39", event = "ADT^A39", version = "2.7")]
 pub struct AdtA39<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1119,10 +1958,18 @@ pub struct AdtA39<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1131,14 +1978,27 @@ pub struct AdtA39<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA39Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A43` message structure, for ADT^A43, ADT^A49.
 #[doc(alias = "ADT_A43")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A43", event = "ADT^A43", event = "ADT^A49", version = "2.7")]
 pub struct AdtA43<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1148,10 +2008,18 @@ pub struct AdtA43<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1160,14 +2028,27 @@ pub struct AdtA43<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA43Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A44` message structure, for ADT^A44, ADT^A47.
 #[doc(alias = "ADT_A44")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A44", event = "ADT^A44", event = "ADT^A47", version = "2.7")]
 pub struct AdtA44<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1177,10 +2058,18 @@ pub struct AdtA44<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1189,14 +2078,27 @@ pub struct AdtA44<'a> {
     /// The `PATIENT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient: ::std::vec::Vec<AdtA44Patient<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A45` message structure, for ADT^A45.
 #[doc(alias = "ADT_A45")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A45", event = "ADT^A45", version = "2.7")]
 pub struct AdtA45<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1206,10 +2108,18 @@ pub struct AdtA45<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1222,18 +2132,35 @@ pub struct AdtA45<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MERGE_INFO` group: usage `R`, `1..*`.
     #[doc(alias = "MERGE_INFO")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub merge_info: ::std::vec::Vec<AdtA45MergeInfo<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A50` message structure, for ADT^A50, ADT^A51.
 #[doc(alias = "ADT_A50")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A50", event = "ADT^A50", event = "ADT^A51", version = "2.7")]
 pub struct AdtA50<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1243,10 +2170,18 @@ pub struct AdtA50<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1259,6 +2194,10 @@ pub struct AdtA50<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1270,11 +2209,20 @@ pub struct AdtA50<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A52` message structure, for ADT^A52, ADT^A53.
 #[doc(alias = "ADT_A52")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A52", event = "ADT^A52", event = "ADT^A53", version = "2.7")]
 pub struct AdtA52<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1284,10 +2232,18 @@ pub struct AdtA52<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1300,6 +2256,10 @@ pub struct AdtA52<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1308,14 +2268,27 @@ pub struct AdtA52<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A54` message structure, for ADT^A54, ADT^A55.
 #[doc(alias = "ADT_A54")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A54", event = "ADT^A54", event = "ADT^A55", version = "2.7")]
 pub struct AdtA54<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1325,10 +2298,18 @@ pub struct AdtA54<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1341,10 +2322,18 @@ pub struct AdtA54<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1353,18 +2342,35 @@ pub struct AdtA54<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A60` message structure, for ADT^A60.
 #[doc(alias = "ADT_A60")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A60", event = "ADT^A60", version = "2.7")]
 pub struct AdtA60<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1374,10 +2380,18 @@ pub struct AdtA60<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1390,22 +2404,43 @@ pub struct AdtA60<'a> {
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `VISIT` group: usage `O`, `0..1`.
     #[doc(alias = "VISIT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit: ::core::option::Option<AdtA60Visit<'a>>,
     /// The `ADVERSE_REACTION_GROUP` group: usage `O`, `0..*`.
     #[doc(alias = "ADVERSE_REACTION_GROUP")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub adverse_reaction_group: ::std::vec::Vec<AdtA60AdverseReactionGroup<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A61` message structure, for ADT^A61, ADT^A62.
 #[doc(alias = "ADT_A61")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADT_A61", event = "ADT^A61", event = "ADT^A62", version = "2.7")]
 pub struct AdtA61<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1415,10 +2450,18 @@ pub struct AdtA61<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `EVN` segment: usage `R`, `1..1`.
     #[doc(alias = "EVN")]
@@ -1431,10 +2474,18 @@ pub struct AdtA61<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// The `PV1` segment: usage `R`, `1..1`.
     #[doc(alias = "PV1")]
@@ -1443,18 +2494,35 @@ pub struct AdtA61<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol_2: ::std::vec::Vec<Rol<'a>>,
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01` message structure, for ORU^R01.
 #[doc(alias = "ORU_R01")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Message)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORU_R01", event = "ORU^R01", version = "2.7")]
 pub struct OruR01<'a> {
     /// The `MSH` segment: usage `R`, `1..1`.
@@ -1464,25 +2532,50 @@ pub struct OruR01<'a> {
     /// The `SFT` segment: usage `O`, `0..*`.
     #[doc(alias = "SFT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub sft: ::std::vec::Vec<Sft<'a>>,
     /// The `UAC` segment: usage `O`, `0..1`.
     #[doc(alias = "UAC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uac: ::core::option::Option<Uac<'a>>,
     /// The `PATIENT_RESULT` group: usage `R`, `1..*`.
     #[doc(alias = "PATIENT_RESULT")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_result: ::std::vec::Vec<OruR01PatientResult<'a>>,
     /// The `DSC` segment: usage `O`, `0..1`.
     #[doc(alias = "DSC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dsc: ::core::option::Option<Dsc<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A01.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA01Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1492,13 +2585,26 @@ pub struct AdtA01Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A01.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA01Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1508,21 +2614,42 @@ pub struct AdtA01Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA03Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1532,13 +2659,26 @@ pub struct AdtA03Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A03.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA03Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1548,21 +2688,42 @@ pub struct AdtA03Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A05.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA05Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1572,13 +2733,26 @@ pub struct AdtA05Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A05.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA05Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1588,21 +2762,42 @@ pub struct AdtA05Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA06Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1612,13 +2807,26 @@ pub struct AdtA06Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A06.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA06Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1628,21 +2836,42 @@ pub struct AdtA06Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16.PROCEDURE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PROCEDURE")]
 pub struct AdtA16Procedure<'a> {
     /// The `PR1` segment: usage `R`, `1..1`.
@@ -1652,13 +2881,26 @@ pub struct AdtA16Procedure<'a> {
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A16.INSURANCE` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "INSURANCE")]
 pub struct AdtA16Insurance<'a> {
     /// The `IN1` segment: usage `R`, `1..1`.
@@ -1668,21 +2910,42 @@ pub struct AdtA16Insurance<'a> {
     /// The `IN2` segment: usage `O`, `0..1`.
     #[doc(alias = "IN2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub in2: ::core::option::Option<In2<'a>>,
     /// The `IN3` segment: usage `O`, `0..*`.
     #[doc(alias = "IN3")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub in3: ::std::vec::Vec<In3<'a>>,
     /// The `ROL` segment: usage `O`, `0..*`.
     #[doc(alias = "ROL")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub rol: ::std::vec::Vec<Rol<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A39.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA39Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1692,6 +2955,10 @@ pub struct AdtA39Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1700,13 +2967,26 @@ pub struct AdtA39Patient<'a> {
     /// The `PV1` segment: usage `O`, `0..1`.
     #[doc(alias = "PV1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv1: ::core::option::Option<Pv1<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A43.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA43Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1716,6 +2996,10 @@ pub struct AdtA43Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1723,10 +3007,19 @@ pub struct AdtA43Patient<'a> {
     pub mrg: Mrg<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A44.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct AdtA44Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1736,10 +3029,18 @@ pub struct AdtA44Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// The `MRG` segment: usage `R`, `1..1`.
     #[doc(alias = "MRG")]
@@ -1747,10 +3048,19 @@ pub struct AdtA44Patient<'a> {
     pub mrg: Mrg<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A45.MERGE_INFO` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MERGE_INFO")]
 pub struct AdtA45MergeInfo<'a> {
     /// The `MRG` segment: usage `R`, `1..1`.
@@ -1763,10 +3073,19 @@ pub struct AdtA45MergeInfo<'a> {
     pub pv1: Pv1<'a>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A60.VISIT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "VISIT")]
 pub struct AdtA60Visit<'a> {
     /// The `PV1` segment: usage `R`, `1..1`.
@@ -1776,17 +3095,34 @@ pub struct AdtA60Visit<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `ARV` segment: usage `O`, `0..*`.
     #[doc(alias = "ARV")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub arv: ::std::vec::Vec<Arv<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ADT_A60.ADVERSE_REACTION_GROUP` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ADVERSE_REACTION_GROUP")]
 pub struct AdtA60AdverseReactionGroup<'a> {
     /// The `IAM` segment: usage `R`, `1..1`.
@@ -1796,17 +3132,34 @@ pub struct AdtA60AdverseReactionGroup<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `IAR` segment: usage `O`, `0..*`.
     #[doc(alias = "IAR")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub iar: ::std::vec::Vec<Iar<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.PATIENT.PATIENT_OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT_OBSERVATION")]
 pub struct OruR01PatientObservation<'a> {
     /// The `OBX` segment: usage `R`, `1..1`.
@@ -1816,13 +3169,26 @@ pub struct OruR01PatientObservation<'a> {
     /// The `PRT` segment: usage `O`, `0..*`.
     #[doc(alias = "PRT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prt: ::std::vec::Vec<Prt<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.PATIENT.VISIT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "VISIT")]
 pub struct OruR01Visit<'a> {
     /// The `PV1` segment: usage `R`, `1..1`.
@@ -1832,17 +3198,34 @@ pub struct OruR01Visit<'a> {
     /// The `PV2` segment: usage `O`, `0..1`.
     #[doc(alias = "PV2")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pv2: ::core::option::Option<Pv2<'a>>,
     /// The `PRT` segment: usage `O`, `0..*`.
     #[doc(alias = "PRT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prt: ::std::vec::Vec<Prt<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.PATIENT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT")]
 pub struct OruR01Patient<'a> {
     /// The `PID` segment: usage `R`, `1..1`.
@@ -1852,33 +3235,66 @@ pub struct OruR01Patient<'a> {
     /// The `PD1` segment: usage `O`, `0..1`.
     #[doc(alias = "PD1")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pd1: ::core::option::Option<Pd1<'a>>,
     /// The `PRT` segment: usage `O`, `0..*`.
     #[doc(alias = "PRT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prt: ::std::vec::Vec<Prt<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `NK1` segment: usage `O`, `0..*`.
     #[doc(alias = "NK1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nk1: ::std::vec::Vec<Nk1<'a>>,
     /// The `PATIENT_OBSERVATION` group: usage `O`, `0..*`.
     #[doc(alias = "PATIENT_OBSERVATION")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_observation: ::std::vec::Vec<OruR01PatientObservation<'a>>,
     /// The `VISIT` group: usage `O`, `0..1`.
     #[doc(alias = "VISIT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit: ::core::option::Option<OruR01Visit<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.TIMING_QTY` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TIMING_QTY")]
 pub struct OruR01TimingQty<'a> {
     /// The `TQ1` segment: usage `R`, `1..1`.
@@ -1888,13 +3304,26 @@ pub struct OruR01TimingQty<'a> {
     /// The `TQ2` segment: usage `O`, `0..*`.
     #[doc(alias = "TQ2")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub tq2: ::std::vec::Vec<Tq2<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBSERVATION")]
 pub struct OruR01Observation<'a> {
     /// The `OBX` segment: usage `R`, `1..1`.
@@ -1904,17 +3333,34 @@ pub struct OruR01Observation<'a> {
     /// The `PRT` segment: usage `O`, `0..*`.
     #[doc(alias = "PRT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prt: ::std::vec::Vec<Prt<'a>>,
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.SPECIMEN.SPECIMEN_OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SPECIMEN_OBSERVATION")]
 pub struct OruR01SpecimenObservation<'a> {
     /// The `OBX` segment: usage `R`, `1..1`.
@@ -1924,13 +3370,26 @@ pub struct OruR01SpecimenObservation<'a> {
     /// The `PRT` segment: usage `O`, `0..*`.
     #[doc(alias = "PRT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prt: ::std::vec::Vec<Prt<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION.SPECIMEN` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SPECIMEN")]
 pub struct OruR01Specimen<'a> {
     /// The `SPM` segment: usage `R`, `1..1`.
@@ -1940,18 +3399,35 @@ pub struct OruR01Specimen<'a> {
     /// The `SPECIMEN_OBSERVATION` group: usage `O`, `0..*`.
     #[doc(alias = "SPECIMEN_OBSERVATION")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_observation: ::std::vec::Vec<OruR01SpecimenObservation<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT.ORDER_OBSERVATION` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORDER_OBSERVATION")]
 pub struct OruR01OrderObservation<'a> {
     /// The `ORC` segment: usage `O`, `0..1`.
     #[doc(alias = "ORC")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub orc: ::core::option::Option<Orc<'a>>,
     /// The `OBR` segment: usage `R`, `1..1`.
     #[doc(alias = "OBR")]
@@ -1960,58 +3436,116 @@ pub struct OruR01OrderObservation<'a> {
     /// The `NTE` segment: usage `O`, `0..*`.
     #[doc(alias = "NTE")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nte: ::std::vec::Vec<Nte<'a>>,
     /// The `PRT` segment: usage `O`, `0..*`.
     #[doc(alias = "PRT")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prt: ::std::vec::Vec<Prt<'a>>,
     /// The `TIMING_QTY` group: usage `O`, `0..*`.
     #[doc(alias = "TIMING_QTY")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub timing_qty: ::std::vec::Vec<OruR01TimingQty<'a>>,
     /// The `CTD` segment: usage `O`, `0..1`.
     #[doc(alias = "CTD")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ctd: ::core::option::Option<Ctd<'a>>,
     /// The `OBSERVATION` group: usage `O`, `0..*`.
     #[doc(alias = "OBSERVATION")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation: ::std::vec::Vec<OruR01Observation<'a>>,
     /// The `FT1` segment: usage `O`, `0..*`.
     #[doc(alias = "FT1")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ft1: ::std::vec::Vec<Ft1<'a>>,
     /// The `CTI` segment: usage `O`, `0..*`.
     #[doc(alias = "CTI")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub cti: ::std::vec::Vec<Cti<'a>>,
     /// The `SPECIMEN` group: usage `O`, `0..*`.
     #[doc(alias = "SPECIMEN")]
     #[hl7(usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen: ::std::vec::Vec<OruR01Specimen<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `ORU_R01.PATIENT_RESULT` group.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Group)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PATIENT_RESULT")]
 pub struct OruR01PatientResult<'a> {
     /// The `PATIENT` group: usage `O`, `0..1`.
     #[doc(alias = "PATIENT")]
     #[hl7(usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient: ::core::option::Option<OruR01Patient<'a>>,
     /// The `ORDER_OBSERVATION` group: usage `R`, `1..*`.
     #[doc(alias = "ORDER_OBSERVATION")]
     #[hl7(usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order_observation: ::std::vec::Vec<OruR01OrderObservation<'a>>,
     /// Segments the structure does not expect, kept where they stood.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::ExtraSegments<'a>,
 }
 /// The `MSH` segment: Message Header.
 #[doc(alias = "MSH")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MSH")]
 pub struct Msh<'a> {
     /// MSH-1 Field Separator
@@ -2031,24 +3565,40 @@ pub struct Msh<'a> {
     /// `HD`, usage `O`, `0..1`, table 0361 (HL7 v2.7).
     #[doc(alias = "MSH-3")]
     #[hl7(field = 3, datatype = HD, usage = O, table = "0361")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_application: ::core::option::Option<Hd<'a>>,
     /// MSH-4 Sending Facility
     ///
     /// `HD`, usage `O`, `0..1`, table 0362 (HL7 v2.7).
     #[doc(alias = "MSH-4")]
     #[hl7(field = 4, datatype = HD, usage = O, table = "0362")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_facility: ::core::option::Option<Hd<'a>>,
     /// MSH-5 Receiving Application
     ///
     /// `HD`, usage `O`, `0..1`, table 0361 (HL7 v2.7).
     #[doc(alias = "MSH-5")]
     #[hl7(field = 5, datatype = HD, usage = O, table = "0361")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_application: ::core::option::Option<Hd<'a>>,
     /// MSH-6 Receiving Facility
     ///
     /// `HD`, usage `O`, `0..1`, table 0362 (HL7 v2.7).
     #[doc(alias = "MSH-6")]
     #[hl7(field = 6, datatype = HD, usage = O, table = "0362")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_facility: ::core::option::Option<Hd<'a>>,
     /// MSH-7 Date/Time of Message
     ///
@@ -2061,6 +3611,10 @@ pub struct Msh<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-8")]
     #[hl7(field = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// MSH-9 Message Type
     ///
@@ -2091,24 +3645,40 @@ pub struct Msh<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-13")]
     #[hl7(field = 13, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_number: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// MSH-14 Continuation Pointer
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-14")]
     #[hl7(field = 14, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_pointer: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// MSH-15 Accept Acknowledgment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.7).
     #[doc(alias = "MSH-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 2, table = "0155")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accept_acknowledgment_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSH-16 Application Acknowledgment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.7).
     #[doc(alias = "MSH-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 2, table = "0155")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub application_acknowledgment_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -2117,6 +3687,10 @@ pub struct Msh<'a> {
     /// `ID`, usage `O`, `0..1`, table 0399, length 3 (HL7 v2.7).
     #[doc(alias = "MSH-17")]
     #[hl7(field = 17, datatype = ID, usage = O, len = 3, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// MSH-18 Character Set
     ///
@@ -2131,18 +3705,30 @@ pub struct Msh<'a> {
         len = 15,
         table = "0211"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub character_set: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// MSH-19 Principal Language Of Message
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-19")]
     #[hl7(field = 19, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub principal_language_of_message: ::core::option::Option<Cwe<'a>>,
     /// MSH-20 Alternate Character Set Handling Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0356, length 13 (HL7 v2.7).
     #[doc(alias = "MSH-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 13, table = "0356")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_character_set_handling_scheme: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -2151,38 +3737,67 @@ pub struct Msh<'a> {
     /// `EI`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "MSH-21")]
     #[hl7(field = 21, datatype = EI, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub message_profile_identifier: ::std::vec::Vec<Ei<'a>>,
     /// MSH-22 Sending Responsible Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-22")]
     #[hl7(field = 22, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_responsible_organization: ::core::option::Option<Xon<'a>>,
     /// MSH-23 Receiving Responsible Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-23")]
     #[hl7(field = 23, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_responsible_organization: ::core::option::Option<Xon<'a>>,
     /// MSH-24 Sending Network Address
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-24")]
     #[hl7(field = 24, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sending_network_address: ::core::option::Option<Hd<'a>>,
     /// MSH-25 Receiving Network Address
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MSH-25")]
     #[hl7(field = 25, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub receiving_network_address: ::core::option::Option<Hd<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SFT` segment: Software Segment.
 #[doc(alias = "SFT")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SFT")]
 pub struct Sft<'a> {
     /// SFT-1 Software Vendor Organization
@@ -2214,6 +3829,10 @@ pub struct Sft<'a> {
     /// `TX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SFT-5")]
     #[hl7(field = 5, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub software_product_information: ::core::option::Option<
         ::hl7_runtime::types::Tx<'a>,
     >,
@@ -2222,14 +3841,27 @@ pub struct Sft<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SFT-6")]
     #[hl7(field = 6, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub software_install_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UAC` segment: User Authentication Credential Segment.
 #[doc(alias = "UAC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UAC")]
 pub struct Uac<'a> {
     /// UAC-1 User Authentication Credential Type Code
@@ -2246,11 +3878,20 @@ pub struct Uac<'a> {
     pub user_authentication_credential: Ed<'a>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EVN` segment: Event Type.
 #[doc(alias = "EVN")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EVN")]
 pub struct Evn<'a> {
     /// EVN-2 Recorded Date/Time
@@ -2264,38 +3905,67 @@ pub struct Evn<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EVN-3")]
     #[hl7(field = 3, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_planned_event: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// EVN-4 Event Reason Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0062 (HL7 v2.7).
     #[doc(alias = "EVN-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0062")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_reason_code: ::core::option::Option<Cwe<'a>>,
     /// EVN-5 Operator ID
     ///
     /// `XCN`, usage `O`, `0..*`, table 0188 (HL7 v2.7).
     #[doc(alias = "EVN-5")]
     #[hl7(field = 5, datatype = XCN, usage = O, min = 0, max = *, table = "0188")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub operator_id: ::std::vec::Vec<Xcn<'a>>,
     /// EVN-6 Event Occurred
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EVN-6")]
     #[hl7(field = 6, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_occurred: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// EVN-7 Event Facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EVN-7")]
     #[hl7(field = 7, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_facility: ::core::option::Option<Hd<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PID` segment: Patient Identification.
 #[doc(alias = "PID")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PID")]
 pub struct Pid<'a> {
     /// PID-1 Set ID - PID
@@ -2303,132 +3973,220 @@ pub struct Pid<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "PID-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_pid: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// PID-3 Patient Identifier List
     ///
     /// `CX`, usage `R`, `1..*` (HL7 v2.7).
     #[doc(alias = "PID-3")]
     #[hl7(field = 3, datatype = CX, usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_identifier_list: ::std::vec::Vec<Cx<'a>>,
     /// PID-5 Patient Name
     ///
     /// `XPN`, usage `R`, `1..*`, table 0200 (HL7 v2.7).
     #[doc(alias = "PID-5")]
     #[hl7(field = 5, datatype = XPN, usage = R, min = 1, max = *, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_name: ::std::vec::Vec<Xpn<'a>>,
     /// PID-6 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PID-6")]
     #[hl7(field = 6, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// PID-7 Date/Time of Birth
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-7")]
     #[hl7(field = 7, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_birth: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// PID-8 Administrative Sex
     ///
     /// `CWE`, usage `O`, `0..1`, table 0001 (HL7 v2.7).
     #[doc(alias = "PID-8")]
     #[hl7(field = 8, datatype = CWE, usage = O, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub administrative_sex: ::core::option::Option<Cwe<'a>>,
     /// PID-10 Race
     ///
     /// `CWE`, usage `O`, `0..*`, table 0005 (HL7 v2.7).
     #[doc(alias = "PID-10")]
     #[hl7(field = 10, datatype = CWE, usage = O, min = 0, max = *, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub race: ::std::vec::Vec<Cwe<'a>>,
     /// PID-11 Patient Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PID-11")]
     #[hl7(field = 11, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_address: ::std::vec::Vec<Xad<'a>>,
     /// PID-13 Phone Number - Home
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PID-13")]
     #[hl7(field = 13, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number_home: ::std::vec::Vec<Xtn<'a>>,
     /// PID-14 Phone Number - Business
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PID-14")]
     #[hl7(field = 14, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number_business: ::std::vec::Vec<Xtn<'a>>,
     /// PID-15 Primary Language
     ///
     /// `CWE`, usage `O`, `0..1`, table 0296 (HL7 v2.7).
     #[doc(alias = "PID-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Cwe<'a>>,
     /// PID-16 Marital Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0002 (HL7 v2.7).
     #[doc(alias = "PID-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub marital_status: ::core::option::Option<Cwe<'a>>,
     /// PID-17 Religion
     ///
     /// `CWE`, usage `O`, `0..1`, table 0006 (HL7 v2.7).
     #[doc(alias = "PID-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Cwe<'a>>,
     /// PID-18 Patient Account Number
     ///
     /// `CX`, usage `O`, `0..1`, table 0061 (HL7 v2.7).
     #[doc(alias = "PID-18")]
     #[hl7(field = 18, datatype = CX, usage = O, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_account_number: ::core::option::Option<Cx<'a>>,
     /// PID-21 Mother's Identifier
     ///
     /// `CX`, usage `O`, `0..*`, table 0061 (HL7 v2.7).
     #[doc(alias = "PID-21")]
     #[hl7(field = 21, datatype = CX, usage = O, min = 0, max = *, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_identifier: ::std::vec::Vec<Cx<'a>>,
     /// PID-22 Ethnic Group
     ///
     /// `CWE`, usage `O`, `0..*`, table 0189 (HL7 v2.7).
     #[doc(alias = "PID-22")]
     #[hl7(field = 22, datatype = CWE, usage = O, min = 0, max = *, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ethnic_group: ::std::vec::Vec<Cwe<'a>>,
     /// PID-23 Birth Place
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-23")]
     #[hl7(field = 23, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-24 Multiple Birth Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PID-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub multiple_birth_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-25 Birth Order
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-25")]
     #[hl7(field = 25, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub birth_order: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PID-26 Citizenship
     ///
     /// `CWE`, usage `O`, `0..*`, table 0171 (HL7 v2.7).
     #[doc(alias = "PID-26")]
     #[hl7(field = 26, datatype = CWE, usage = O, min = 0, max = *, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Cwe<'a>>,
     /// PID-27 Veterans Military Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0172 (HL7 v2.7).
     #[doc(alias = "PID-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0172")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub veterans_military_status: ::core::option::Option<Cwe<'a>>,
     /// PID-29 Patient Death Date and Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-29")]
     #[hl7(field = 29, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_death_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -2437,74 +4195,127 @@ pub struct Pid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PID-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-31 Identity Unknown Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PID-31")]
     #[hl7(field = 31, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identity_unknown_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PID-32 Identity Reliability Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0445 (HL7 v2.7).
     #[doc(alias = "PID-32")]
     #[hl7(field = 32, datatype = CWE, usage = O, min = 0, max = *, table = "0445")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub identity_reliability_code: ::std::vec::Vec<Cwe<'a>>,
     /// PID-33 Last Update Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-33")]
     #[hl7(field = 33, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub last_update_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// PID-34 Last Update Facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-34")]
     #[hl7(field = 34, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub last_update_facility: ::core::option::Option<Hd<'a>>,
     /// PID-35 Species Code
     ///
     /// `CWE`, usage `C`, `0..1`, table 0446 (HL7 v2.7).
     #[doc(alias = "PID-35")]
     #[hl7(field = 35, datatype = CWE, usage = C, table = "0446")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub species_code: ::core::option::Option<Cwe<'a>>,
     /// PID-36 Breed Code
     ///
     /// `CWE`, usage `C`, `0..1`, table 0447 (HL7 v2.7).
     #[doc(alias = "PID-36")]
     #[hl7(field = 36, datatype = CWE, usage = C, table = "0447")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub breed_code: ::core::option::Option<Cwe<'a>>,
     /// PID-37 Strain
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PID-37")]
     #[hl7(field = 37, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub strain: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PID-38 Production Class Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0429 (HL7 v2.7).
     #[doc(alias = "PID-38")]
     #[hl7(field = 38, datatype = CWE, usage = O, min = 0, max = *, table = "0429")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub production_class_code: ::std::vec::Vec<Cwe<'a>>,
     /// PID-39 Tribal Citizenship
     ///
     /// `CWE`, usage `O`, `0..*`, table 0171 (HL7 v2.7).
     #[doc(alias = "PID-39")]
     #[hl7(field = 39, datatype = CWE, usage = O, min = 0, max = *, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub tribal_citizenship: ::std::vec::Vec<Cwe<'a>>,
     /// PID-40 Patient Telecommunication Information
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PID-40")]
     #[hl7(field = 40, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_telecommunication_information: ::std::vec::Vec<Xtn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PD1` segment: Patient Additional Demographic.
 #[doc(alias = "PD1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PD1")]
 pub struct Pd1<'a> {
     /// PD1-1 Living Dependency
@@ -2512,72 +4323,120 @@ pub struct Pd1<'a> {
     /// `CWE`, usage `O`, `0..*`, table 0223 (HL7 v2.7).
     #[doc(alias = "PD1-1")]
     #[hl7(field = 1, datatype = CWE, usage = O, min = 0, max = *, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub living_dependency: ::std::vec::Vec<Cwe<'a>>,
     /// PD1-2 Living Arrangement
     ///
     /// `CWE`, usage `O`, `0..1`, table 0220 (HL7 v2.7).
     #[doc(alias = "PD1-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<Cwe<'a>>,
     /// PD1-3 Patient Primary Facility
     ///
     /// `XON`, usage `O`, `0..*`, table 0204 (HL7 v2.7).
     #[doc(alias = "PD1-3")]
     #[hl7(field = 3, datatype = XON, usage = O, min = 0, max = *, table = "0204")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_primary_facility: ::std::vec::Vec<Xon<'a>>,
     /// PD1-5 Student Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0231 (HL7 v2.7).
     #[doc(alias = "PD1-5")]
     #[hl7(field = 5, datatype = CWE, usage = O, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<Cwe<'a>>,
     /// PD1-6 Handicap
     ///
     /// `CWE`, usage `O`, `0..1`, table 0295 (HL7 v2.7).
     #[doc(alias = "PD1-6")]
     #[hl7(field = 6, datatype = CWE, usage = O, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<Cwe<'a>>,
     /// PD1-7 Living Will Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0315 (HL7 v2.7).
     #[doc(alias = "PD1-7")]
     #[hl7(field = 7, datatype = CWE, usage = O, table = "0315")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_will_code: ::core::option::Option<Cwe<'a>>,
     /// PD1-8 Organ Donor Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0316 (HL7 v2.7).
     #[doc(alias = "PD1-8")]
     #[hl7(field = 8, datatype = CWE, usage = O, table = "0316")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organ_donor_code: ::core::option::Option<Cwe<'a>>,
     /// PD1-9 Separate Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PD1-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub separate_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PD1-10 Duplicate Patient
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PD1-10")]
     #[hl7(field = 10, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub duplicate_patient: ::std::vec::Vec<Cx<'a>>,
     /// PD1-11 Publicity Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0215 (HL7 v2.7).
     #[doc(alias = "PD1-11")]
     #[hl7(field = 11, datatype = CWE, usage = O, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Cwe<'a>>,
     /// PD1-12 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PD1-12")]
     #[hl7(field = 12, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PD1-13 Protection Indicator Effective Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PD1-13")]
     #[hl7(field = 13, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2586,24 +4445,40 @@ pub struct Pd1<'a> {
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PD1-14")]
     #[hl7(field = 14, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub place_of_worship: ::std::vec::Vec<Xon<'a>>,
     /// PD1-15 Advance Directive Code
     ///
     /// `CWE`, usage `C`, `0..*`, table 0435 (HL7 v2.7).
     #[doc(alias = "PD1-15")]
     #[hl7(field = 15, datatype = CWE, usage = C, min = 0, max = *, table = "0435")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub advance_directive_code: ::std::vec::Vec<Cwe<'a>>,
     /// PD1-16 Immunization Registry Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0441 (HL7 v2.7).
     #[doc(alias = "PD1-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, table = "0441")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub immunization_registry_status: ::core::option::Option<Cwe<'a>>,
     /// PD1-17 Immunization Registry Status Effective Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PD1-17")]
     #[hl7(field = 17, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub immunization_registry_status_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2612,6 +4487,10 @@ pub struct Pd1<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PD1-18")]
     #[hl7(field = 18, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -2620,34 +4499,59 @@ pub struct Pd1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0140 (HL7 v2.7).
     #[doc(alias = "PD1-19")]
     #[hl7(field = 19, datatype = CWE, usage = O, table = "0140")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_branch: ::core::option::Option<Cwe<'a>>,
     /// PD1-20 Military Rank/Grade
     ///
     /// `CWE`, usage `O`, `0..1`, table 0141 (HL7 v2.7).
     #[doc(alias = "PD1-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, table = "0141")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_rank_grade: ::core::option::Option<Cwe<'a>>,
     /// PD1-21 Military Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0142 (HL7 v2.7).
     #[doc(alias = "PD1-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, table = "0142")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_status: ::core::option::Option<Cwe<'a>>,
     /// PD1-22 Advance Directive Last Verified Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PD1-22")]
     #[hl7(field = 22, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advance_directive_last_verified_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ARV` segment: Access Restriction.
 #[doc(alias = "ARV")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ARV")]
 pub struct Arv<'a> {
     /// ARV-1 Set ID
@@ -2655,6 +4559,10 @@ pub struct Arv<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "ARV-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// ARV-2 Access Restriction Action Code
     ///
@@ -2673,12 +4581,20 @@ pub struct Arv<'a> {
     /// `CWE`, usage `O`, `0..*`, table 0719 (HL7 v2.7).
     #[doc(alias = "ARV-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, min = 0, max = *, table = "0719")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub access_restriction_reason: ::std::vec::Vec<Cwe<'a>>,
     /// ARV-5 Special Access Restriction Instructions
     ///
     /// `ST`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ARV-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub special_access_restriction_instructions: ::std::vec::Vec<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -2687,14 +4603,27 @@ pub struct Arv<'a> {
     /// `DR`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ARV-6")]
     #[hl7(field = 6, datatype = DR, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub access_restriction_date_range: ::core::option::Option<Dr<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ROL` segment: Role.
 #[doc(alias = "ROL")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ROL")]
 pub struct Rol<'a> {
     /// ROL-1 Role Instance ID
@@ -2702,6 +4631,10 @@ pub struct Rol<'a> {
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-1")]
     #[hl7(field = 1, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_instance_id: ::core::option::Option<Ei<'a>>,
     /// ROL-2 Action Code
     ///
@@ -2720,74 +4653,127 @@ pub struct Rol<'a> {
     /// `XCN`, usage `R`, `1..*` (HL7 v2.7).
     #[doc(alias = "ROL-4")]
     #[hl7(field = 4, datatype = XCN, usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub role_person: ::std::vec::Vec<Xcn<'a>>,
     /// ROL-5 Role Begin Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-5")]
     #[hl7(field = 5, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_begin_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// ROL-6 Role End Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-6")]
     #[hl7(field = 6, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_end_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// ROL-7 Role Duration
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-7")]
     #[hl7(field = 7, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_duration: ::core::option::Option<Cwe<'a>>,
     /// ROL-8 Role Action Reason
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-8")]
     #[hl7(field = 8, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub role_action_reason: ::core::option::Option<Cwe<'a>>,
     /// ROL-9 Provider Type
     ///
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ROL-9")]
     #[hl7(field = 9, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub provider_type: ::std::vec::Vec<Cwe<'a>>,
     /// ROL-10 Organization Unit Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0406 (HL7 v2.7).
     #[doc(alias = "ROL-10")]
     #[hl7(field = 10, datatype = CWE, usage = O, table = "0406")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_unit_type: ::core::option::Option<Cwe<'a>>,
     /// ROL-11 Office/Home Address/Birthplace
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ROL-11")]
     #[hl7(field = 11, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub office_home_address_birthplace: ::std::vec::Vec<Xad<'a>>,
     /// ROL-12 Phone
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ROL-12")]
     #[hl7(field = 12, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone: ::std::vec::Vec<Xtn<'a>>,
     /// ROL-13 Person's Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-13")]
     #[hl7(field = 13, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_s_location: ::core::option::Option<Pl<'a>>,
     /// ROL-14 Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ROL-14")]
     #[hl7(field = 14, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization: ::core::option::Option<Xon<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NK1` segment: Next of Kin / Associated Parties.
 #[doc(alias = "NK1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NK1")]
 pub struct Nk1<'a> {
     /// NK1-1 Set ID - NK1
@@ -2801,54 +4787,90 @@ pub struct Nk1<'a> {
     /// `XPN`, usage `O`, `0..*`, table 0200 (HL7 v2.7).
     #[doc(alias = "NK1-2")]
     #[hl7(field = 2, datatype = XPN, usage = O, min = 0, max = *, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-3 Relationship
     ///
     /// `CWE`, usage `O`, `0..1`, table 0063 (HL7 v2.7).
     #[doc(alias = "NK1-3")]
     #[hl7(field = 3, datatype = CWE, usage = O, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship: ::core::option::Option<Cwe<'a>>,
     /// NK1-4 Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-4")]
     #[hl7(field = 4, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub address: ::std::vec::Vec<Xad<'a>>,
     /// NK1-5 Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-5")]
     #[hl7(field = 5, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-6 Business Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-6")]
     #[hl7(field = 6, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub business_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-7 Contact Role
     ///
     /// `CWE`, usage `O`, `0..1`, table 0131 (HL7 v2.7).
     #[doc(alias = "NK1-7")]
     #[hl7(field = 7, datatype = CWE, usage = O, table = "0131")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_role: ::core::option::Option<Cwe<'a>>,
     /// NK1-8 Start Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-8")]
     #[hl7(field = 8, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// NK1-9 End Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-9")]
     #[hl7(field = 9, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// NK1-10 Next of Kin / Associated Parties Job Title
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-10")]
     #[hl7(field = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_job_title: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -2857,162 +4879,270 @@ pub struct Nk1<'a> {
     /// `JCC`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-11")]
     #[hl7(field = 11, datatype = JCC, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_job_code_class: ::core::option::Option<Jcc<'a>>,
     /// NK1-12 Next of Kin / Associated Parties Employee Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-12")]
     #[hl7(field = 12, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_associated_parties_employee_number: ::core::option::Option<Cx<'a>>,
     /// NK1-13 Organization Name - NK1
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-13")]
     #[hl7(field = 13, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub organization_name_nk1: ::std::vec::Vec<Xon<'a>>,
     /// NK1-14 Marital Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0002 (HL7 v2.7).
     #[doc(alias = "NK1-14")]
     #[hl7(field = 14, datatype = CWE, usage = O, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub marital_status: ::core::option::Option<Cwe<'a>>,
     /// NK1-15 Administrative Sex
     ///
     /// `CWE`, usage `O`, `0..1`, table 0001 (HL7 v2.7).
     #[doc(alias = "NK1-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub administrative_sex: ::core::option::Option<Cwe<'a>>,
     /// NK1-16 Date/Time of Birth
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-16")]
     #[hl7(field = 16, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_birth: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// NK1-17 Living Dependency
     ///
     /// `CWE`, usage `O`, `0..*`, table 0223 (HL7 v2.7).
     #[doc(alias = "NK1-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, min = 0, max = *, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub living_dependency: ::std::vec::Vec<Cwe<'a>>,
     /// NK1-18 Ambulatory Status
     ///
     /// `CWE`, usage `O`, `0..*`, table 0009 (HL7 v2.7).
     #[doc(alias = "NK1-18")]
     #[hl7(field = 18, datatype = CWE, usage = O, min = 0, max = *, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ambulatory_status: ::std::vec::Vec<Cwe<'a>>,
     /// NK1-19 Citizenship
     ///
     /// `CWE`, usage `O`, `0..*`, table 0171 (HL7 v2.7).
     #[doc(alias = "NK1-19")]
     #[hl7(field = 19, datatype = CWE, usage = O, min = 0, max = *, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Cwe<'a>>,
     /// NK1-20 Primary Language
     ///
     /// `CWE`, usage `O`, `0..1`, table 0296 (HL7 v2.7).
     #[doc(alias = "NK1-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Cwe<'a>>,
     /// NK1-21 Living Arrangement
     ///
     /// `CWE`, usage `O`, `0..1`, table 0220 (HL7 v2.7).
     #[doc(alias = "NK1-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<Cwe<'a>>,
     /// NK1-22 Publicity Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0215 (HL7 v2.7).
     #[doc(alias = "NK1-22")]
     #[hl7(field = 22, datatype = CWE, usage = O, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Cwe<'a>>,
     /// NK1-23 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "NK1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// NK1-24 Student Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0231 (HL7 v2.7).
     #[doc(alias = "NK1-24")]
     #[hl7(field = 24, datatype = CWE, usage = O, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<Cwe<'a>>,
     /// NK1-25 Religion
     ///
     /// `CWE`, usage `O`, `0..1`, table 0006 (HL7 v2.7).
     #[doc(alias = "NK1-25")]
     #[hl7(field = 25, datatype = CWE, usage = O, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Cwe<'a>>,
     /// NK1-26 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-26")]
     #[hl7(field = 26, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-27 Nationality
     ///
     /// `CWE`, usage `O`, `0..1`, table 0212 (HL7 v2.7).
     #[doc(alias = "NK1-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Cwe<'a>>,
     /// NK1-28 Ethnic Group
     ///
     /// `CWE`, usage `O`, `0..*`, table 0189 (HL7 v2.7).
     #[doc(alias = "NK1-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, min = 0, max = *, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ethnic_group: ::std::vec::Vec<Cwe<'a>>,
     /// NK1-29 Contact Reason
     ///
     /// `CWE`, usage `O`, `0..*`, table 0222 (HL7 v2.7).
     #[doc(alias = "NK1-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, min = 0, max = *, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_reason: ::std::vec::Vec<Cwe<'a>>,
     /// NK1-30 Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, table 0200 (HL7 v2.7).
     #[doc(alias = "NK1-30")]
     #[hl7(field = 30, datatype = XPN, usage = O, min = 0, max = *, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// NK1-31 Contact Person's Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-31")]
     #[hl7(field = 31, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// NK1-32 Contact Person's Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-32")]
     #[hl7(field = 32, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_address: ::std::vec::Vec<Xad<'a>>,
     /// NK1-33 Next of Kin/Associated Party's Identifiers
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NK1-33")]
     #[hl7(field = 33, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub next_of_kin_associated_party_s_identifiers: ::std::vec::Vec<Cx<'a>>,
     /// NK1-34 Job Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0311 (HL7 v2.7).
     #[doc(alias = "NK1-34")]
     #[hl7(field = 34, datatype = CWE, usage = O, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<Cwe<'a>>,
     /// NK1-35 Race
     ///
     /// `CWE`, usage `O`, `0..*`, table 0005 (HL7 v2.7).
     #[doc(alias = "NK1-35")]
     #[hl7(field = 35, datatype = CWE, usage = O, min = 0, max = *, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub race: ::std::vec::Vec<Cwe<'a>>,
     /// NK1-36 Handicap
     ///
     /// `CWE`, usage `O`, `0..1`, table 0295 (HL7 v2.7).
     #[doc(alias = "NK1-36")]
     #[hl7(field = 36, datatype = CWE, usage = O, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<Cwe<'a>>,
     /// NK1-37 Contact Person Social Security Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-37")]
     #[hl7(field = 37, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_person_social_security_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -3021,32 +5151,57 @@ pub struct Nk1<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-38")]
     #[hl7(field = 38, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// NK1-39 VIP Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0099 (HL7 v2.7).
     #[doc(alias = "NK1-39")]
     #[hl7(field = 39, datatype = CWE, usage = O, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<Cwe<'a>>,
     /// NK1-40 Next of Kin Telecommunication Information
     ///
     /// `XTN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-40")]
     #[hl7(field = 40, datatype = XTN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub next_of_kin_telecommunication_information: ::core::option::Option<Xtn<'a>>,
     /// NK1-41 Contact Person's Telecommunication Information
     ///
     /// `XTN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NK1-41")]
     #[hl7(field = 41, datatype = XTN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_person_s_telecommunication_information: ::core::option::Option<Xtn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PV1` segment: Patient Visit.
 #[doc(alias = "PV1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PV1")]
 pub struct Pv1<'a> {
     /// PV1-1 Set ID - PV1
@@ -3054,6 +5209,10 @@ pub struct Pv1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "PV1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_pv1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// PV1-2 Patient Class
     ///
@@ -3066,294 +5225,490 @@ pub struct Pv1<'a> {
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-3")]
     #[hl7(field = 3, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigned_patient_location: ::core::option::Option<Pl<'a>>,
     /// PV1-4 Admission Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0007 (HL7 v2.7).
     #[doc(alias = "PV1-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0007")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admission_type: ::core::option::Option<Cwe<'a>>,
     /// PV1-5 Preadmit Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-5")]
     #[hl7(field = 5, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preadmit_number: ::core::option::Option<Cx<'a>>,
     /// PV1-6 Prior Patient Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-6")]
     #[hl7(field = 6, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_location: ::core::option::Option<Pl<'a>>,
     /// PV1-7 Attending Doctor
     ///
     /// `XCN`, usage `O`, `0..*`, table 0010 (HL7 v2.7).
     #[doc(alias = "PV1-7")]
     #[hl7(field = 7, datatype = XCN, usage = O, min = 0, max = *, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub attending_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-8 Referring Doctor
     ///
     /// `XCN`, usage `O`, `0..*`, table 0010 (HL7 v2.7).
     #[doc(alias = "PV1-8")]
     #[hl7(field = 8, datatype = XCN, usage = O, min = 0, max = *, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub referring_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-9 Consulting Doctor
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV1-9")]
     #[hl7(field = 9, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub consulting_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-10 Hospital Service
     ///
     /// `CWE`, usage `O`, `0..1`, table 0069 (HL7 v2.7).
     #[doc(alias = "PV1-10")]
     #[hl7(field = 10, datatype = CWE, usage = O, table = "0069")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub hospital_service: ::core::option::Option<Cwe<'a>>,
     /// PV1-11 Temporary Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-11")]
     #[hl7(field = 11, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub temporary_location: ::core::option::Option<Pl<'a>>,
     /// PV1-12 Preadmit Test Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0087 (HL7 v2.7).
     #[doc(alias = "PV1-12")]
     #[hl7(field = 12, datatype = CWE, usage = O, table = "0087")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preadmit_test_indicator: ::core::option::Option<Cwe<'a>>,
     /// PV1-13 Re-admission Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0092 (HL7 v2.7).
     #[doc(alias = "PV1-13")]
     #[hl7(field = 13, datatype = CWE, usage = O, table = "0092")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub re_admission_indicator: ::core::option::Option<Cwe<'a>>,
     /// PV1-14 Admit Source
     ///
     /// `CWE`, usage `O`, `0..1`, table 0023 (HL7 v2.7).
     #[doc(alias = "PV1-14")]
     #[hl7(field = 14, datatype = CWE, usage = O, table = "0023")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_source: ::core::option::Option<Cwe<'a>>,
     /// PV1-15 Ambulatory Status
     ///
     /// `CWE`, usage `O`, `0..*`, table 0009 (HL7 v2.7).
     #[doc(alias = "PV1-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, min = 0, max = *, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ambulatory_status: ::std::vec::Vec<Cwe<'a>>,
     /// PV1-16 VIP Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0099 (HL7 v2.7).
     #[doc(alias = "PV1-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<Cwe<'a>>,
     /// PV1-17 Admitting Doctor
     ///
     /// `XCN`, usage `O`, `0..*`, table 0010 (HL7 v2.7).
     #[doc(alias = "PV1-17")]
     #[hl7(field = 17, datatype = XCN, usage = O, min = 0, max = *, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub admitting_doctor: ::std::vec::Vec<Xcn<'a>>,
     /// PV1-18 Patient Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0018 (HL7 v2.7).
     #[doc(alias = "PV1-18")]
     #[hl7(field = 18, datatype = CWE, usage = O, table = "0018")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_type: ::core::option::Option<Cwe<'a>>,
     /// PV1-19 Visit Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-19")]
     #[hl7(field = 19, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_number: ::core::option::Option<Cx<'a>>,
     /// PV1-20 Financial Class
     ///
     /// `FC`, usage `O`, `0..*`, table 0064 (HL7 v2.7).
     #[doc(alias = "PV1-20")]
     #[hl7(field = 20, datatype = FC, usage = O, min = 0, max = *, table = "0064")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub financial_class: ::std::vec::Vec<Fc<'a>>,
     /// PV1-21 Charge Price Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0032 (HL7 v2.7).
     #[doc(alias = "PV1-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, table = "0032")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_price_indicator: ::core::option::Option<Cwe<'a>>,
     /// PV1-22 Courtesy Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0045 (HL7 v2.7).
     #[doc(alias = "PV1-22")]
     #[hl7(field = 22, datatype = CWE, usage = O, table = "0045")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub courtesy_code: ::core::option::Option<Cwe<'a>>,
     /// PV1-23 Credit Rating
     ///
     /// `CWE`, usage `O`, `0..1`, table 0046 (HL7 v2.7).
     #[doc(alias = "PV1-23")]
     #[hl7(field = 23, datatype = CWE, usage = O, table = "0046")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub credit_rating: ::core::option::Option<Cwe<'a>>,
     /// PV1-24 Contract Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0044 (HL7 v2.7).
     #[doc(alias = "PV1-24")]
     #[hl7(field = 24, datatype = CWE, usage = O, min = 0, max = *, table = "0044")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_code: ::std::vec::Vec<Cwe<'a>>,
     /// PV1-25 Contract Effective Date
     ///
     /// `DT`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV1-25")]
     #[hl7(field = 25, datatype = DT, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_effective_date: ::std::vec::Vec<::hl7_runtime::types::Dt<'a>>,
     /// PV1-26 Contract Amount
     ///
     /// `NM`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV1-26")]
     #[hl7(field = 26, datatype = NM, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_amount: ::std::vec::Vec<::hl7_runtime::types::Nm<'a>>,
     /// PV1-27 Contract Period
     ///
     /// `NM`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV1-27")]
     #[hl7(field = 27, datatype = NM, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contract_period: ::std::vec::Vec<::hl7_runtime::types::Nm<'a>>,
     /// PV1-28 Interest Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0073 (HL7 v2.7).
     #[doc(alias = "PV1-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, table = "0073")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub interest_code: ::core::option::Option<Cwe<'a>>,
     /// PV1-29 Transfer to Bad Debt Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0110 (HL7 v2.7).
     #[doc(alias = "PV1-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, table = "0110")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_to_bad_debt_code: ::core::option::Option<Cwe<'a>>,
     /// PV1-30 Transfer to Bad Debt Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-30")]
     #[hl7(field = 30, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_to_bad_debt_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV1-31 Bad Debt Agency Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0021 (HL7 v2.7).
     #[doc(alias = "PV1-31")]
     #[hl7(field = 31, datatype = CWE, usage = O, table = "0021")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_agency_code: ::core::option::Option<Cwe<'a>>,
     /// PV1-32 Bad Debt Transfer Amount
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-32")]
     #[hl7(field = 32, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_transfer_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-33 Bad Debt Recovery Amount
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-33")]
     #[hl7(field = 33, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_debt_recovery_amount: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-34 Delete Account Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0111 (HL7 v2.7).
     #[doc(alias = "PV1-34")]
     #[hl7(field = 34, datatype = CWE, usage = O, table = "0111")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delete_account_indicator: ::core::option::Option<Cwe<'a>>,
     /// PV1-35 Delete Account Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-35")]
     #[hl7(field = 35, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delete_account_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV1-36 Discharge Disposition
     ///
     /// `CWE`, usage `O`, `0..1`, table 0112 (HL7 v2.7).
     #[doc(alias = "PV1-36")]
     #[hl7(field = 36, datatype = CWE, usage = O, table = "0112")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharge_disposition: ::core::option::Option<Cwe<'a>>,
     /// PV1-37 Discharged to Location
     ///
     /// `DLD`, usage `O`, `0..1`, table 0113 (HL7 v2.7).
     #[doc(alias = "PV1-37")]
     #[hl7(field = 37, datatype = DLD, usage = O, table = "0113")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharged_to_location: ::core::option::Option<Dld<'a>>,
     /// PV1-38 Diet Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0114 (HL7 v2.7).
     #[doc(alias = "PV1-38")]
     #[hl7(field = 38, datatype = CWE, usage = O, table = "0114")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diet_type: ::core::option::Option<Cwe<'a>>,
     /// PV1-39 Servicing Facility
     ///
     /// `CWE`, usage `O`, `0..1`, table 0115 (HL7 v2.7).
     #[doc(alias = "PV1-39")]
     #[hl7(field = 39, datatype = CWE, usage = O, table = "0115")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub servicing_facility: ::core::option::Option<Cwe<'a>>,
     /// PV1-41 Account Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0117 (HL7 v2.7).
     #[doc(alias = "PV1-41")]
     #[hl7(field = 41, datatype = CWE, usage = O, table = "0117")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub account_status: ::core::option::Option<Cwe<'a>>,
     /// PV1-42 Pending Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-42")]
     #[hl7(field = 42, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pending_location: ::core::option::Option<Pl<'a>>,
     /// PV1-43 Prior Temporary Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-43")]
     #[hl7(field = 43, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_temporary_location: ::core::option::Option<Pl<'a>>,
     /// PV1-44 Admit Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-44")]
     #[hl7(field = 44, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// PV1-45 Discharge Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-45")]
     #[hl7(field = 45, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discharge_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// PV1-46 Current Patient Balance
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-46")]
     #[hl7(field = 46, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub current_patient_balance: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-47 Total Charges
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-47")]
     #[hl7(field = 47, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_charges: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-48 Total Adjustments
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-48")]
     #[hl7(field = 48, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_adjustments: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-49 Total Payments
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-49")]
     #[hl7(field = 49, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_payments: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PV1-50 Alternate Visit ID
     ///
     /// `CX`, usage `O`, `0..1`, table 0203 (HL7 v2.7).
     #[doc(alias = "PV1-50")]
     #[hl7(field = 50, datatype = CX, usage = O, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_visit_id: ::core::option::Option<Cx<'a>>,
     /// PV1-51 Visit Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0326 (HL7 v2.7).
     #[doc(alias = "PV1-51")]
     #[hl7(field = 51, datatype = CWE, usage = O, table = "0326")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_indicator: ::core::option::Option<Cwe<'a>>,
     /// PV1-53 Service Episode Description
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-53")]
     #[hl7(field = 53, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub service_episode_description: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -3362,14 +5717,27 @@ pub struct Pv1<'a> {
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV1-54")]
     #[hl7(field = 54, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub service_episode_identifier: ::core::option::Option<Cx<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PV2` segment: Patient Visit - Additional Information.
 #[doc(alias = "PV2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PV2")]
 pub struct Pv2<'a> {
     /// PV2-1 Prior Pending Location
@@ -3377,54 +5745,90 @@ pub struct Pv2<'a> {
     /// `PL`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-1")]
     #[hl7(field = 1, datatype = PL, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_pending_location: ::core::option::Option<Pl<'a>>,
     /// PV2-2 Accommodation Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0129 (HL7 v2.7).
     #[doc(alias = "PV2-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0129")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accommodation_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-3 Admit Reason
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-3")]
     #[hl7(field = 3, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admit_reason: ::core::option::Option<Cwe<'a>>,
     /// PV2-4 Transfer Reason
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-4")]
     #[hl7(field = 4, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transfer_reason: ::core::option::Option<Cwe<'a>>,
     /// PV2-5 Patient Valuables
     ///
     /// `ST`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV2-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub patient_valuables: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// PV2-6 Patient Valuables Location
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-6")]
     #[hl7(field = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_valuables_location: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PV2-7 Visit User Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0130 (HL7 v2.7).
     #[doc(alias = "PV2-7")]
     #[hl7(field = 7, datatype = CWE, usage = O, min = 0, max = *, table = "0130")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub visit_user_code: ::std::vec::Vec<Cwe<'a>>,
     /// PV2-8 Expected Admit Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-8")]
     #[hl7(field = 8, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_admit_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// PV2-9 Expected Discharge Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-9")]
     #[hl7(field = 9, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_discharge_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -3433,6 +5837,10 @@ pub struct Pv2<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-10")]
     #[hl7(field = 10, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub estimated_length_of_inpatient_stay: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3441,6 +5849,10 @@ pub struct Pv2<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-11")]
     #[hl7(field = 11, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub actual_length_of_inpatient_stay: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3449,24 +5861,40 @@ pub struct Pv2<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-12")]
     #[hl7(field = 12, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PV2-13 Referral Source Code
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV2-13")]
     #[hl7(field = 13, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub referral_source_code: ::std::vec::Vec<Xcn<'a>>,
     /// PV2-14 Previous Service Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-14")]
     #[hl7(field = 14, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub previous_service_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-15 Employment Illness Related Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_illness_related_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -3475,30 +5903,50 @@ pub struct Pv2<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0213 (HL7 v2.7).
     #[doc(alias = "PV2-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, table = "0213")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub purge_status_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-17 Purge Status Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-17")]
     #[hl7(field = 17, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub purge_status_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-18 Special Program Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0214 (HL7 v2.7).
     #[doc(alias = "PV2-18")]
     #[hl7(field = 18, datatype = CWE, usage = O, table = "0214")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_program_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-19 Retention Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-19")]
     #[hl7(field = 19, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub retention_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-20 Expected Number of Insurance Plans
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-20")]
     #[hl7(field = 20, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_number_of_insurance_plans: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -3507,78 +5955,130 @@ pub struct Pv2<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0215 (HL7 v2.7).
     #[doc(alias = "PV2-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_publicity_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-22 Visit Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-23 Clinic Organization Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PV2-23")]
     #[hl7(field = 23, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub clinic_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// PV2-24 Patient Status Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0216 (HL7 v2.7).
     #[doc(alias = "PV2-24")]
     #[hl7(field = 24, datatype = CWE, usage = O, table = "0216")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_status_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-25 Visit Priority Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0217 (HL7 v2.7).
     #[doc(alias = "PV2-25")]
     #[hl7(field = 25, datatype = CWE, usage = O, table = "0217")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub visit_priority_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-26 Previous Treatment Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-26")]
     #[hl7(field = 26, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub previous_treatment_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-27 Expected Discharge Disposition
     ///
     /// `CWE`, usage `O`, `0..1`, table 0112 (HL7 v2.7).
     #[doc(alias = "PV2-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0112")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_discharge_disposition: ::core::option::Option<Cwe<'a>>,
     /// PV2-28 Signature on File Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-28")]
     #[hl7(field = 28, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_on_file_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-29 First Similar Illness Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-29")]
     #[hl7(field = 29, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub first_similar_illness_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// PV2-30 Patient Charge Adjustment Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0218 (HL7 v2.7).
     #[doc(alias = "PV2-30")]
     #[hl7(field = 30, datatype = CWE, usage = O, table = "0218")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_charge_adjustment_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-31 Recurring Service Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0219 (HL7 v2.7).
     #[doc(alias = "PV2-31")]
     #[hl7(field = 31, datatype = CWE, usage = O, table = "0219")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub recurring_service_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-32 Billing Media Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-32")]
     #[hl7(field = 32, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub billing_media_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-33 Expected Surgery Date and Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-33")]
     #[hl7(field = 33, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_surgery_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -3587,12 +6087,20 @@ pub struct Pv2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-34")]
     #[hl7(field = 34, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_partnership_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-35 Military Non-Availability Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-35")]
     #[hl7(field = 35, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_non_availability_code: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -3601,66 +6109,110 @@ pub struct Pv2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-36")]
     #[hl7(field = 36, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub newborn_baby_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-37 Baby Detained Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PV2-37")]
     #[hl7(field = 37, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub baby_detained_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PV2-38 Mode of Arrival Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0430 (HL7 v2.7).
     #[doc(alias = "PV2-38")]
     #[hl7(field = 38, datatype = CWE, usage = O, table = "0430")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mode_of_arrival_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-39 Recreational Drug Use Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0431 (HL7 v2.7).
     #[doc(alias = "PV2-39")]
     #[hl7(field = 39, datatype = CWE, usage = O, min = 0, max = *, table = "0431")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub recreational_drug_use_code: ::std::vec::Vec<Cwe<'a>>,
     /// PV2-40 Admission Level of Care Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0432 (HL7 v2.7).
     #[doc(alias = "PV2-40")]
     #[hl7(field = 40, datatype = CWE, usage = O, table = "0432")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub admission_level_of_care_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-41 Precaution Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0433 (HL7 v2.7).
     #[doc(alias = "PV2-41")]
     #[hl7(field = 41, datatype = CWE, usage = O, min = 0, max = *, table = "0433")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub precaution_code: ::std::vec::Vec<Cwe<'a>>,
     /// PV2-42 Patient Condition Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0434 (HL7 v2.7).
     #[doc(alias = "PV2-42")]
     #[hl7(field = 42, datatype = CWE, usage = O, table = "0434")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_condition_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-43 Living Will Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0315 (HL7 v2.7).
     #[doc(alias = "PV2-43")]
     #[hl7(field = 43, datatype = CWE, usage = O, table = "0315")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_will_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-44 Organ Donor Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0316 (HL7 v2.7).
     #[doc(alias = "PV2-44")]
     #[hl7(field = 44, datatype = CWE, usage = O, table = "0316")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organ_donor_code: ::core::option::Option<Cwe<'a>>,
     /// PV2-45 Advance Directive Code
     ///
     /// `CWE`, usage `C`, `0..*`, table 0435 (HL7 v2.7).
     #[doc(alias = "PV2-45")]
     #[hl7(field = 45, datatype = CWE, usage = C, min = 0, max = *, table = "0435")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub advance_directive_code: ::std::vec::Vec<Cwe<'a>>,
     /// PV2-46 Patient Status Effective Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-46")]
     #[hl7(field = 46, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_status_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -3669,6 +6221,10 @@ pub struct Pv2<'a> {
     /// `DTM`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-47")]
     #[hl7(field = 47, datatype = DTM, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_loa_return_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -3677,6 +6233,10 @@ pub struct Pv2<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-48")]
     #[hl7(field = 48, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expected_pre_admission_testing_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -3685,22 +6245,39 @@ pub struct Pv2<'a> {
     /// `CWE`, usage `O`, `0..*`, table 0534 (HL7 v2.7).
     #[doc(alias = "PV2-49")]
     #[hl7(field = 49, datatype = CWE, usage = O, min = 0, max = *, table = "0534")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub notify_clergy_code: ::std::vec::Vec<Cwe<'a>>,
     /// PV2-50 Advance Directive Last Verified Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PV2-50")]
     #[hl7(field = 50, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advance_directive_last_verified_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DB1` segment: Disability.
 #[doc(alias = "DB1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DB1")]
 pub struct Db1<'a> {
     /// DB1-1 Set ID - DB1
@@ -3714,36 +6291,60 @@ pub struct Db1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0334 (HL7 v2.7).
     #[doc(alias = "DB1-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0334")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disabled_person_code: ::core::option::Option<Cwe<'a>>,
     /// DB1-3 Disabled Person Identifier
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "DB1-3")]
     #[hl7(field = 3, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub disabled_person_identifier: ::std::vec::Vec<Cx<'a>>,
     /// DB1-4 Disability Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "DB1-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DB1-5 Disability Start Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DB1-5")]
     #[hl7(field = 5, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// DB1-6 Disability End Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DB1-6")]
     #[hl7(field = 6, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// DB1-7 Disability Return to Work Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DB1-7")]
     #[hl7(field = 7, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_return_to_work_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -3752,16 +6353,29 @@ pub struct Db1<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DB1-8")]
     #[hl7(field = 8, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub disability_unable_to_work_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OBX` segment: Observation/Result.
 #[doc(alias = "OBX")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBX")]
 pub struct Obx<'a> {
     /// OBX-1 Set ID - OBX
@@ -3769,12 +6383,20 @@ pub struct Obx<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "OBX-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_obx: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// OBX-2 Value Type
     ///
     /// `ID`, usage `C`, `0..1`, table 0125, length 3 (HL7 v2.7).
     #[doc(alias = "OBX-2")]
     #[hl7(field = 2, datatype = ID, usage = C, len = 3, table = "0125")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBX-3 Observation Identifier
     ///
@@ -3787,36 +6409,60 @@ pub struct Obx<'a> {
     /// `ST`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-4")]
     #[hl7(field = 4, datatype = ST, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_sub_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-5 Observation Value
     ///
     /// `varies`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBX-5")]
     #[hl7(field = 5, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_value: ::std::vec::Vec<::hl7_runtime::types::Varies<'a>>,
     /// OBX-6 Units
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-6")]
     #[hl7(field = 6, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub units: ::core::option::Option<Cwe<'a>>,
     /// OBX-7 References Range
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-7")]
     #[hl7(field = 7, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub references_range: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-8 Interpretation Codes
     ///
     /// `CWE`, usage `O`, `0..*`, table 0078 (HL7 v2.7).
     #[doc(alias = "OBX-8")]
     #[hl7(field = 8, datatype = CWE, usage = O, min = 0, max = *, table = "0078")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub interpretation_codes: ::std::vec::Vec<Cwe<'a>>,
     /// OBX-9 Probability
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-9")]
     #[hl7(field = 9, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub probability: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// OBX-10 Nature of Abnormal Test
     ///
@@ -3831,6 +6477,10 @@ pub struct Obx<'a> {
         len = 2,
         table = "0080"
     )]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub nature_of_abnormal_test: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
     /// OBX-11 Observation Result Status
     ///
@@ -3843,6 +6493,10 @@ pub struct Obx<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-12")]
     #[hl7(field = 12, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date_of_reference_range: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -3851,12 +6505,20 @@ pub struct Obx<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-13")]
     #[hl7(field = 13, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub user_defined_access_checks: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBX-14 Date/Time of the Observation
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-14")]
     #[hl7(field = 14, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_the_observation: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -3865,82 +6527,139 @@ pub struct Obx<'a> {
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-15")]
     #[hl7(field = 15, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub producer_s_id: ::core::option::Option<Cwe<'a>>,
     /// OBX-16 Responsible Observer
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBX-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub responsible_observer: ::std::vec::Vec<Xcn<'a>>,
     /// OBX-17 Observation Method
     ///
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBX-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_method: ::std::vec::Vec<Cwe<'a>>,
     /// OBX-18 Equipment Instance Identifier
     ///
     /// `EI`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBX-18")]
     #[hl7(field = 18, datatype = EI, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub equipment_instance_identifier: ::std::vec::Vec<Ei<'a>>,
     /// OBX-19 Date/Time of the Analysis
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-19")]
     #[hl7(field = 19, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_the_analysis: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// OBX-20 Observation Site
     ///
     /// `CWE`, usage `O`, `0..*`, table 0163 (HL7 v2.7).
     #[doc(alias = "OBX-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, min = 0, max = *, table = "0163")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub observation_site: ::std::vec::Vec<Cwe<'a>>,
     /// OBX-21 Observation Instance Identifier
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-21")]
     #[hl7(field = 21, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_instance_identifier: ::core::option::Option<Ei<'a>>,
     /// OBX-22 Mood Code
     ///
     /// `CNE`, usage `C`, `0..1`, table 0725 (HL7 v2.7).
     #[doc(alias = "OBX-22")]
     #[hl7(field = 22, datatype = CNE, usage = C, table = "0725")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub mood_code: ::core::option::Option<Cne<'a>>,
     /// OBX-23 Performing Organization Name
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-23")]
     #[hl7(field = 23, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub performing_organization_name: ::core::option::Option<Xon<'a>>,
     /// OBX-24 Performing Organization Address
     ///
     /// `XAD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-24")]
     #[hl7(field = 24, datatype = XAD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub performing_organization_address: ::core::option::Option<Xad<'a>>,
     /// OBX-25 Performing Organization Medical Director
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBX-25")]
     #[hl7(field = 25, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub performing_organization_medical_director: ::core::option::Option<Xcn<'a>>,
     /// OBX-26 Patient Results Release Category
     ///
     /// `ID`, usage `O`, `0..1`, table 0909, length 10 (HL7 v2.7).
     #[doc(alias = "OBX-26")]
     #[hl7(field = 26, datatype = ID, usage = O, len = 10, table = "0909")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_results_release_category: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `AL1` segment: Patient Allergy Information.
 #[doc(alias = "AL1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "AL1")]
 pub struct Al1<'a> {
     /// AL1-1 Set ID - AL1
@@ -3954,6 +6673,10 @@ pub struct Al1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0127 (HL7 v2.7).
     #[doc(alias = "AL1-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0127")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergen_type_code: ::core::option::Option<Cwe<'a>>,
     /// AL1-3 Allergen Code/Mnemonic/Description
     ///
@@ -3966,20 +6689,37 @@ pub struct Al1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0128 (HL7 v2.7).
     #[doc(alias = "AL1-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0128")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_severity_code: ::core::option::Option<Cwe<'a>>,
     /// AL1-5 Allergy Reaction Code
     ///
     /// `ST`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "AL1-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub allergy_reaction_code: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DG1` segment: Diagnosis.
 #[doc(alias = "DG1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DG1")]
 pub struct Dg1<'a> {
     /// DG1-1 Set ID - DG1
@@ -3999,6 +6739,10 @@ pub struct Dg1<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DG1-5")]
     #[hl7(field = 5, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// DG1-6 Diagnosis Type
     ///
@@ -4011,122 +6755,207 @@ pub struct Dg1<'a> {
     /// `CNE`, usage `B`, `0..1`, table 0118 (HL7 v2.7).
     #[doc(alias = "DG1-7")]
     #[hl7(field = 7, datatype = CNE, usage = B, table = "0118")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub major_diagnostic_category: ::core::option::Option<Cne<'a>>,
     /// DG1-8 Diagnostic Related Group
     ///
     /// `CNE`, usage `B`, `0..1`, table 0055 (HL7 v2.7).
     #[doc(alias = "DG1-8")]
     #[hl7(field = 8, datatype = CNE, usage = B, table = "0055")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_related_group: ::core::option::Option<Cne<'a>>,
     /// DG1-9 DRG Approval Indicator
     ///
     /// `ID`, usage `B`, `0..1`, table 0136 (HL7 v2.7).
     #[doc(alias = "DG1-9")]
     #[hl7(field = 9, datatype = ID, usage = B, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-10 DRG Grouper Review Code
     ///
     /// `CWE`, usage `B`, `0..1`, table 0056 (HL7 v2.7).
     #[doc(alias = "DG1-10")]
     #[hl7(field = 10, datatype = CWE, usage = B, table = "0056")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouper_review_code: ::core::option::Option<Cwe<'a>>,
     /// DG1-11 Outlier Type
     ///
     /// `CWE`, usage `B`, `0..1`, table 0083 (HL7 v2.7).
     #[doc(alias = "DG1-11")]
     #[hl7(field = 11, datatype = CWE, usage = B, table = "0083")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_type: ::core::option::Option<Cwe<'a>>,
     /// DG1-12 Outlier Days
     ///
     /// `NM`, usage `B`, `0..1` (HL7 v2.7).
     #[doc(alias = "DG1-12")]
     #[hl7(field = 12, datatype = NM, usage = B)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DG1-13 Outlier Cost
     ///
     /// `CP`, usage `B`, `0..1` (HL7 v2.7).
     #[doc(alias = "DG1-13")]
     #[hl7(field = 13, datatype = CP, usage = B)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_cost: ::core::option::Option<Cp<'a>>,
     /// DG1-15 Diagnosis Priority
     ///
     /// `NM`, usage `O`, `0..1`, table 0359 (HL7 v2.7).
     #[doc(alias = "DG1-15")]
     #[hl7(field = 15, datatype = NM, usage = O, table = "0359")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DG1-16 Diagnosing Clinician
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "DG1-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub diagnosing_clinician: ::std::vec::Vec<Xcn<'a>>,
     /// DG1-17 Diagnosis Classification
     ///
     /// `CWE`, usage `O`, `0..1`, table 0228 (HL7 v2.7).
     #[doc(alias = "DG1-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0228")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_classification: ::core::option::Option<Cwe<'a>>,
     /// DG1-18 Confidential Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "DG1-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-19 Attestation Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DG1-19")]
     #[hl7(field = 19, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub attestation_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// DG1-20 Diagnosis Identifier
     ///
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "DG1-20")]
     #[hl7(field = 20, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_identifier: ::core::option::Option<Ei<'a>>,
     /// DG1-21 Diagnosis Action Code
     ///
     /// `ID`, usage `C`, `0..1`, table 0206, length 1 (HL7 v2.7).
     #[doc(alias = "DG1-21")]
     #[hl7(field = 21, datatype = ID, usage = C, len = 1, table = "0206")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnosis_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-22 Parent Diagnosis
     ///
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "DG1-22")]
     #[hl7(field = 22, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_diagnosis: ::core::option::Option<Ei<'a>>,
     /// DG1-23 DRG CCL Value Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0728 (HL7 v2.7).
     #[doc(alias = "DG1-23")]
     #[hl7(field = 23, datatype = CWE, usage = O, table = "0728")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_ccl_value_code: ::core::option::Option<Cwe<'a>>,
     /// DG1-24 DRG Grouping Usage
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "DG1-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouping_usage: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DG1-25 DRG Diagnosis Determination Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0731 (HL7 v2.7).
     #[doc(alias = "DG1-25")]
     #[hl7(field = 25, datatype = CWE, usage = O, table = "0731")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_diagnosis_determination_status: ::core::option::Option<Cwe<'a>>,
     /// DG1-26 Present On Admission (POA) Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0895 (HL7 v2.7).
     #[doc(alias = "DG1-26")]
     #[hl7(field = 26, datatype = CWE, usage = O, table = "0895")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub present_on_admission_poa_indicator: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DRG` segment: Diagnosis Related Group.
 #[doc(alias = "DRG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DRG")]
 pub struct Drg<'a> {
     /// DRG-1 Diagnostic Related Group
@@ -4134,206 +6963,347 @@ pub struct Drg<'a> {
     /// `CNE`, usage `O`, `0..1`, table 0055 (HL7 v2.7).
     #[doc(alias = "DRG-1")]
     #[hl7(field = 1, datatype = CNE, usage = O, table = "0055")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_related_group: ::core::option::Option<Cne<'a>>,
     /// DRG-2 DRG Assigned Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-2")]
     #[hl7(field = 2, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_assigned_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// DRG-3 DRG Approval Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "DRG-3")]
     #[hl7(field = 3, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DRG-4 DRG Grouper Review Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0056 (HL7 v2.7).
     #[doc(alias = "DRG-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0056")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_grouper_review_code: ::core::option::Option<Cwe<'a>>,
     /// DRG-5 Outlier Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0083 (HL7 v2.7).
     #[doc(alias = "DRG-5")]
     #[hl7(field = 5, datatype = CWE, usage = O, table = "0083")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_type: ::core::option::Option<Cwe<'a>>,
     /// DRG-6 Outlier Days
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-6")]
     #[hl7(field = 6, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DRG-7 Outlier Cost
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-7")]
     #[hl7(field = 7, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_cost: ::core::option::Option<Cp<'a>>,
     /// DRG-8 DRG Payor
     ///
     /// `CWE`, usage `O`, `0..1`, table 0229 (HL7 v2.7).
     #[doc(alias = "DRG-8")]
     #[hl7(field = 8, datatype = CWE, usage = O, table = "0229")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_payor: ::core::option::Option<Cwe<'a>>,
     /// DRG-9 Outlier Reimbursement
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-9")]
     #[hl7(field = 9, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub outlier_reimbursement: ::core::option::Option<Cp<'a>>,
     /// DRG-10 Confidential Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "DRG-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// DRG-11 DRG Transfer Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0415 (HL7 v2.7).
     #[doc(alias = "DRG-11")]
     #[hl7(field = 11, datatype = CWE, usage = O, table = "0415")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_transfer_type: ::core::option::Option<Cwe<'a>>,
     /// DRG-12 Name of Coder
     ///
     /// `XPN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-12")]
     #[hl7(field = 12, datatype = XPN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coder: ::core::option::Option<Xpn<'a>>,
     /// DRG-13 Grouper Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0734 (HL7 v2.7).
     #[doc(alias = "DRG-13")]
     #[hl7(field = 13, datatype = CWE, usage = O, table = "0734")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouper_status: ::core::option::Option<Cwe<'a>>,
     /// DRG-14 PCCL Value Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0728 (HL7 v2.7).
     #[doc(alias = "DRG-14")]
     #[hl7(field = 14, datatype = CWE, usage = O, table = "0728")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pccl_value_code: ::core::option::Option<Cwe<'a>>,
     /// DRG-15 Effective Weight
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-15")]
     #[hl7(field = 15, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_weight: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DRG-16 Monetary Amount
     ///
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-16")]
     #[hl7(field = 16, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub monetary_amount: ::core::option::Option<Mo<'a>>,
     /// DRG-17 Status Patient
     ///
     /// `CWE`, usage `O`, `0..1`, table 0739 (HL7 v2.7).
     #[doc(alias = "DRG-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0739")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_patient: ::core::option::Option<Cwe<'a>>,
     /// DRG-18 Grouper Software Name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-18")]
     #[hl7(field = 18, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouper_software_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DRG-19 Grouper Software Version
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-19")]
     #[hl7(field = 19, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouper_software_version: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DRG-20 Status Financial Calculation
     ///
     /// `CWE`, usage `O`, `0..1`, table 0742 (HL7 v2.7).
     #[doc(alias = "DRG-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, table = "0742")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_financial_calculation: ::core::option::Option<Cwe<'a>>,
     /// DRG-21 Relative Discount/Surcharge
     ///
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-21")]
     #[hl7(field = 21, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relative_discount_surcharge: ::core::option::Option<Mo<'a>>,
     /// DRG-22 Basic Charge
     ///
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-22")]
     #[hl7(field = 22, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub basic_charge: ::core::option::Option<Mo<'a>>,
     /// DRG-23 Total Charge
     ///
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-23")]
     #[hl7(field = 23, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_charge: ::core::option::Option<Mo<'a>>,
     /// DRG-24 Discount/Surcharge
     ///
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-24")]
     #[hl7(field = 24, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub discount_surcharge: ::core::option::Option<Mo<'a>>,
     /// DRG-25 Calculated Days
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DRG-25")]
     #[hl7(field = 25, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub calculated_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DRG-26 Status Gender
     ///
     /// `CWE`, usage `O`, `0..1`, table 0749 (HL7 v2.7).
     #[doc(alias = "DRG-26")]
     #[hl7(field = 26, datatype = CWE, usage = O, table = "0749")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_gender: ::core::option::Option<Cwe<'a>>,
     /// DRG-27 Status Age
     ///
     /// `CWE`, usage `O`, `0..1`, table 0749 (HL7 v2.7).
     #[doc(alias = "DRG-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0749")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_age: ::core::option::Option<Cwe<'a>>,
     /// DRG-28 Status Length of Stay
     ///
     /// `CWE`, usage `O`, `0..1`, table 0749 (HL7 v2.7).
     #[doc(alias = "DRG-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, table = "0749")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_length_of_stay: ::core::option::Option<Cwe<'a>>,
     /// DRG-29 Status Same Day Flag
     ///
     /// `CWE`, usage `O`, `0..1`, table 0749 (HL7 v2.7).
     #[doc(alias = "DRG-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, table = "0749")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_same_day_flag: ::core::option::Option<Cwe<'a>>,
     /// DRG-30 Status Separation Mode
     ///
     /// `CWE`, usage `O`, `0..1`, table 0749 (HL7 v2.7).
     #[doc(alias = "DRG-30")]
     #[hl7(field = 30, datatype = CWE, usage = O, table = "0749")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_separation_mode: ::core::option::Option<Cwe<'a>>,
     /// DRG-31 Status Weight at Birth
     ///
     /// `CWE`, usage `O`, `0..1`, table 0755 (HL7 v2.7).
     #[doc(alias = "DRG-31")]
     #[hl7(field = 31, datatype = CWE, usage = O, table = "0755")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_weight_at_birth: ::core::option::Option<Cwe<'a>>,
     /// DRG-32 Status Respiration Minutes
     ///
     /// `CWE`, usage `O`, `0..1`, table 0757 (HL7 v2.7).
     #[doc(alias = "DRG-32")]
     #[hl7(field = 32, datatype = CWE, usage = O, table = "0757")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_respiration_minutes: ::core::option::Option<Cwe<'a>>,
     /// DRG-33 Status Admission
     ///
     /// `CWE`, usage `O`, `0..1`, table 0759 (HL7 v2.7).
     #[doc(alias = "DRG-33")]
     #[hl7(field = 33, datatype = CWE, usage = O, table = "0759")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub status_admission: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PR1` segment: Procedures.
 #[doc(alias = "PR1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PR1")]
 pub struct Pr1<'a> {
     /// PR1-1 Set ID - PR1
@@ -4359,110 +7329,187 @@ pub struct Pr1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0230 (HL7 v2.7).
     #[doc(alias = "PR1-6")]
     #[hl7(field = 6, datatype = CWE, usage = O, table = "0230")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_functional_type: ::core::option::Option<Cwe<'a>>,
     /// PR1-7 Procedure Minutes
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PR1-7")]
     #[hl7(field = 7, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_minutes: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-9 Anesthesia Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0019 (HL7 v2.7).
     #[doc(alias = "PR1-9")]
     #[hl7(field = 9, datatype = CWE, usage = O, table = "0019")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anesthesia_code: ::core::option::Option<Cwe<'a>>,
     /// PR1-10 Anesthesia Minutes
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PR1-10")]
     #[hl7(field = 10, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub anesthesia_minutes: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-13 Consent Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0059 (HL7 v2.7).
     #[doc(alias = "PR1-13")]
     #[hl7(field = 13, datatype = CWE, usage = O, table = "0059")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub consent_code: ::core::option::Option<Cwe<'a>>,
     /// PR1-14 Procedure Priority
     ///
     /// `NM`, usage `O`, `0..1`, table 0418, length 2 (HL7 v2.7).
     #[doc(alias = "PR1-14")]
     #[hl7(field = 14, datatype = NM, usage = O, len = 2, table = "0418")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// PR1-15 Associated Diagnosis Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0051 (HL7 v2.7).
     #[doc(alias = "PR1-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, table = "0051")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub associated_diagnosis_code: ::core::option::Option<Cwe<'a>>,
     /// PR1-16 Procedure Code Modifier
     ///
     /// `CNE`, usage `O`, `0..*`, table 0340 (HL7 v2.7).
     #[doc(alias = "PR1-16")]
     #[hl7(field = 16, datatype = CNE, usage = O, min = 0, max = *, table = "0340")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_code_modifier: ::std::vec::Vec<Cne<'a>>,
     /// PR1-17 Procedure DRG Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0416 (HL7 v2.7).
     #[doc(alias = "PR1-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0416")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_drg_type: ::core::option::Option<Cwe<'a>>,
     /// PR1-18 Tissue Type Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0417 (HL7 v2.7).
     #[doc(alias = "PR1-18")]
     #[hl7(field = 18, datatype = CWE, usage = O, min = 0, max = *, table = "0417")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub tissue_type_code: ::std::vec::Vec<Cwe<'a>>,
     /// PR1-19 Procedure Identifier
     ///
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "PR1-19")]
     #[hl7(field = 19, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_identifier: ::core::option::Option<Ei<'a>>,
     /// PR1-20 Procedure Action Code
     ///
     /// `ID`, usage `C`, `0..1`, table 0206, length 1 (HL7 v2.7).
     #[doc(alias = "PR1-20")]
     #[hl7(field = 20, datatype = ID, usage = C, len = 1, table = "0206")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PR1-21 DRG Procedure Determination Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0761 (HL7 v2.7).
     #[doc(alias = "PR1-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, table = "0761")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_procedure_determination_status: ::core::option::Option<Cwe<'a>>,
     /// PR1-22 DRG Procedure Relevance
     ///
     /// `CWE`, usage `O`, `0..1`, table 0763 (HL7 v2.7).
     #[doc(alias = "PR1-22")]
     #[hl7(field = 22, datatype = CWE, usage = O, table = "0763")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub drg_procedure_relevance: ::core::option::Option<Cwe<'a>>,
     /// PR1-23 Treating Organizational Unit
     ///
     /// `PL`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PR1-23")]
     #[hl7(field = 23, datatype = PL, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub treating_organizational_unit: ::std::vec::Vec<Pl<'a>>,
     /// PR1-24 Respiratory Within Surgery
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PR1-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub respiratory_within_surgery: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PR1-25 Parent Procedure ID
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PR1-25")]
     #[hl7(field = 25, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_procedure_id: ::core::option::Option<Ei<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `GT1` segment: Guarantor.
 #[doc(alias = "GT1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "GT1")]
 pub struct Gt1<'a> {
     /// GT1-1 Set ID - GT1
@@ -4476,42 +7523,70 @@ pub struct Gt1<'a> {
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-2")]
     #[hl7(field = 2, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-3 Guarantor Name
     ///
     /// `XPN`, usage `R`, `1..*` (HL7 v2.7).
     #[doc(alias = "GT1-3")]
     #[hl7(field = 3, datatype = XPN, usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-4 Guarantor Spouse Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-4")]
     #[hl7(field = 4, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_spouse_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-5 Guarantor Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-5")]
     #[hl7(field = 5, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_address: ::std::vec::Vec<Xad<'a>>,
     /// GT1-6 Guarantor Ph Num - Home
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-6")]
     #[hl7(field = 6, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_ph_num_home: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-7 Guarantor Ph Num - Business
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-7")]
     #[hl7(field = 7, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_ph_num_business: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-8 Guarantor Date/Time Of Birth
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-8")]
     #[hl7(field = 8, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_time_of_birth: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -4520,84 +7595,140 @@ pub struct Gt1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0001 (HL7 v2.7).
     #[doc(alias = "GT1-9")]
     #[hl7(field = 9, datatype = CWE, usage = O, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_administrative_sex: ::core::option::Option<Cwe<'a>>,
     /// GT1-10 Guarantor Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0068 (HL7 v2.7).
     #[doc(alias = "GT1-10")]
     #[hl7(field = 10, datatype = CWE, usage = O, table = "0068")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_type: ::core::option::Option<Cwe<'a>>,
     /// GT1-11 Guarantor Relationship
     ///
     /// `CWE`, usage `O`, `0..1`, table 0063 (HL7 v2.7).
     #[doc(alias = "GT1-11")]
     #[hl7(field = 11, datatype = CWE, usage = O, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_relationship: ::core::option::Option<Cwe<'a>>,
     /// GT1-12 Guarantor SSN
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-12")]
     #[hl7(field = 12, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_ssn: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-13 Guarantor Date - Begin
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-13")]
     #[hl7(field = 13, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_begin: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-14 Guarantor Date - End
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-14")]
     #[hl7(field = 14, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_date_end: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-15 Guarantor Priority
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.7).
     #[doc(alias = "GT1-15")]
     #[hl7(field = 15, datatype = NM, usage = O, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_priority: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// GT1-16 Guarantor Employer Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-16")]
     #[hl7(field = 16, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-17 Guarantor Employer Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-17")]
     #[hl7(field = 17, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_address: ::std::vec::Vec<Xad<'a>>,
     /// GT1-18 Guarantor Employer Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-18")]
     #[hl7(field = 18, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-19 Guarantor Employee ID Number
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-19")]
     #[hl7(field = 19, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employee_id_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-20 Guarantor Employment Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0066 (HL7 v2.7).
     #[doc(alias = "GT1-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, table = "0066")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_employment_status: ::core::option::Option<Cwe<'a>>,
     /// GT1-21 Guarantor Organization Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-21")]
     #[hl7(field = 21, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// GT1-22 Guarantor Billing Hold Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "GT1-22")]
     #[hl7(field = 22, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_billing_hold_flag: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -4606,12 +7737,20 @@ pub struct Gt1<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0341 (HL7 v2.7).
     #[doc(alias = "GT1-23")]
     #[hl7(field = 23, datatype = CWE, usage = O, table = "0341")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_credit_rating_code: ::core::option::Option<Cwe<'a>>,
     /// GT1-24 Guarantor Death Date And Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-24")]
     #[hl7(field = 24, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_death_date_and_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -4620,42 +7759,70 @@ pub struct Gt1<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "GT1-25")]
     #[hl7(field = 25, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_death_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// GT1-26 Guarantor Charge Adjustment Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0218 (HL7 v2.7).
     #[doc(alias = "GT1-26")]
     #[hl7(field = 26, datatype = CWE, usage = O, table = "0218")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_charge_adjustment_code: ::core::option::Option<Cwe<'a>>,
     /// GT1-27 Guarantor Household Annual Income
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-27")]
     #[hl7(field = 27, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_household_annual_income: ::core::option::Option<Cp<'a>>,
     /// GT1-28 Guarantor Household Size
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-28")]
     #[hl7(field = 28, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_household_size: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// GT1-29 Guarantor Employer ID Number
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-29")]
     #[hl7(field = 29, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_id_number: ::std::vec::Vec<Cx<'a>>,
     /// GT1-30 Guarantor Marital Status Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0002 (HL7 v2.7).
     #[doc(alias = "GT1-30")]
     #[hl7(field = 30, datatype = CWE, usage = O, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_marital_status_code: ::core::option::Option<Cwe<'a>>,
     /// GT1-31 Guarantor Hire Effective Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-31")]
     #[hl7(field = 31, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_hire_effective_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -4664,164 +7831,277 @@ pub struct Gt1<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-32")]
     #[hl7(field = 32, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// GT1-33 Living Dependency
     ///
     /// `CWE`, usage `O`, `0..1`, table 0223 (HL7 v2.7).
     #[doc(alias = "GT1-33")]
     #[hl7(field = 33, datatype = CWE, usage = O, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<Cwe<'a>>,
     /// GT1-34 Ambulatory Status
     ///
     /// `CWE`, usage `O`, `0..*`, table 0009 (HL7 v2.7).
     #[doc(alias = "GT1-34")]
     #[hl7(field = 34, datatype = CWE, usage = O, min = 0, max = *, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ambulatory_status: ::std::vec::Vec<Cwe<'a>>,
     /// GT1-35 Citizenship
     ///
     /// `CWE`, usage `O`, `0..*`, table 0171 (HL7 v2.7).
     #[doc(alias = "GT1-35")]
     #[hl7(field = 35, datatype = CWE, usage = O, min = 0, max = *, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Cwe<'a>>,
     /// GT1-36 Primary Language
     ///
     /// `CWE`, usage `O`, `0..1`, table 0296 (HL7 v2.7).
     #[doc(alias = "GT1-36")]
     #[hl7(field = 36, datatype = CWE, usage = O, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Cwe<'a>>,
     /// GT1-37 Living Arrangement
     ///
     /// `CWE`, usage `O`, `0..1`, table 0220 (HL7 v2.7).
     #[doc(alias = "GT1-37")]
     #[hl7(field = 37, datatype = CWE, usage = O, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<Cwe<'a>>,
     /// GT1-38 Publicity Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0215 (HL7 v2.7).
     #[doc(alias = "GT1-38")]
     #[hl7(field = 38, datatype = CWE, usage = O, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Cwe<'a>>,
     /// GT1-39 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "GT1-39")]
     #[hl7(field = 39, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// GT1-40 Student Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0231 (HL7 v2.7).
     #[doc(alias = "GT1-40")]
     #[hl7(field = 40, datatype = CWE, usage = O, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<Cwe<'a>>,
     /// GT1-41 Religion
     ///
     /// `CWE`, usage `O`, `0..1`, table 0006 (HL7 v2.7).
     #[doc(alias = "GT1-41")]
     #[hl7(field = 41, datatype = CWE, usage = O, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Cwe<'a>>,
     /// GT1-42 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-42")]
     #[hl7(field = 42, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-43 Nationality
     ///
     /// `CWE`, usage `O`, `0..1`, table 0212 (HL7 v2.7).
     #[doc(alias = "GT1-43")]
     #[hl7(field = 43, datatype = CWE, usage = O, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Cwe<'a>>,
     /// GT1-44 Ethnic Group
     ///
     /// `CWE`, usage `O`, `0..*`, table 0189 (HL7 v2.7).
     #[doc(alias = "GT1-44")]
     #[hl7(field = 44, datatype = CWE, usage = O, min = 0, max = *, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ethnic_group: ::std::vec::Vec<Cwe<'a>>,
     /// GT1-45 Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*`, table 0200 (HL7 v2.7).
     #[doc(alias = "GT1-45")]
     #[hl7(field = 45, datatype = XPN, usage = O, min = 0, max = *, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// GT1-46 Contact Person's Telephone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-46")]
     #[hl7(field = 46, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_person_s_telephone_number: ::std::vec::Vec<Xtn<'a>>,
     /// GT1-47 Contact Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0222 (HL7 v2.7).
     #[doc(alias = "GT1-47")]
     #[hl7(field = 47, datatype = CWE, usage = O, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_reason: ::core::option::Option<Cwe<'a>>,
     /// GT1-48 Contact Relationship
     ///
     /// `CWE`, usage `O`, `0..1`, table 0063 (HL7 v2.7).
     #[doc(alias = "GT1-48")]
     #[hl7(field = 48, datatype = CWE, usage = O, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_relationship: ::core::option::Option<Cwe<'a>>,
     /// GT1-49 Job Title
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-49")]
     #[hl7(field = 49, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_title: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-50 Job Code/Class
     ///
     /// `JCC`, usage `O`, `0..1`, table 0327 (HL7 v2.7).
     #[doc(alias = "GT1-50")]
     #[hl7(field = 50, datatype = JCC, usage = O, table = "0327")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code_class: ::core::option::Option<Jcc<'a>>,
     /// GT1-51 Guarantor Employer's Organization Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "GT1-51")]
     #[hl7(field = 51, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_employer_s_organization_name: ::std::vec::Vec<Xon<'a>>,
     /// GT1-52 Handicap
     ///
     /// `CWE`, usage `O`, `0..1`, table 0295 (HL7 v2.7).
     #[doc(alias = "GT1-52")]
     #[hl7(field = 52, datatype = CWE, usage = O, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<Cwe<'a>>,
     /// GT1-53 Job Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0311 (HL7 v2.7).
     #[doc(alias = "GT1-53")]
     #[hl7(field = 53, datatype = CWE, usage = O, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<Cwe<'a>>,
     /// GT1-54 Guarantor Financial Class
     ///
     /// `FC`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-54")]
     #[hl7(field = 54, datatype = FC, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_financial_class: ::core::option::Option<Fc<'a>>,
     /// GT1-55 Guarantor Race
     ///
     /// `CWE`, usage `O`, `0..*`, table 0005 (HL7 v2.7).
     #[doc(alias = "GT1-55")]
     #[hl7(field = 55, datatype = CWE, usage = O, min = 0, max = *, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub guarantor_race: ::std::vec::Vec<Cwe<'a>>,
     /// GT1-56 Guarantor Birth Place
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "GT1-56")]
     #[hl7(field = 56, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// GT1-57 VIP Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0099 (HL7 v2.7).
     #[doc(alias = "GT1-57")]
     #[hl7(field = 57, datatype = CWE, usage = O, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN1` segment: Insurance.
 #[doc(alias = "IN1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN1")]
 pub struct In1<'a> {
     /// IN1-1 Set ID - IN1
@@ -4841,302 +8121,507 @@ pub struct In1<'a> {
     /// `CX`, usage `R`, `1..*` (HL7 v2.7).
     #[doc(alias = "IN1-3")]
     #[hl7(field = 3, datatype = CX, usage = R, min = 1, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_company_id: ::std::vec::Vec<Cx<'a>>,
     /// IN1-4 Insurance Company Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-4")]
     #[hl7(field = 4, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_company_name: ::std::vec::Vec<Xon<'a>>,
     /// IN1-5 Insurance Company Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-5")]
     #[hl7(field = 5, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_company_address: ::std::vec::Vec<Xad<'a>>,
     /// IN1-6 Insurance Co Contact Person
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-6")]
     #[hl7(field = 6, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_co_contact_person: ::std::vec::Vec<Xpn<'a>>,
     /// IN1-7 Insurance Co Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-7")]
     #[hl7(field = 7, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_co_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN1-8 Group Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-8")]
     #[hl7(field = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub group_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-9 Group Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-9")]
     #[hl7(field = 9, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub group_name: ::std::vec::Vec<Xon<'a>>,
     /// IN1-10 Insured's Group Emp ID
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-10")]
     #[hl7(field = 10, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_group_emp_id: ::std::vec::Vec<Cx<'a>>,
     /// IN1-11 Insured's Group Emp Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-11")]
     #[hl7(field = 11, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_group_emp_name: ::std::vec::Vec<Xon<'a>>,
     /// IN1-12 Plan Effective Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-12")]
     #[hl7(field = 12, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_effective_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-13 Plan Expiration Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-13")]
     #[hl7(field = 13, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-14 Authorization Information
     ///
     /// `AUI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-14")]
     #[hl7(field = 14, datatype = AUI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_information: ::core::option::Option<Aui<'a>>,
     /// IN1-15 Plan Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0086 (HL7 v2.7).
     #[doc(alias = "IN1-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, table = "0086")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub plan_type: ::core::option::Option<Cwe<'a>>,
     /// IN1-16 Name Of Insured
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-16")]
     #[hl7(field = 16, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub name_of_insured: ::std::vec::Vec<Xpn<'a>>,
     /// IN1-17 Insured's Relationship To Patient
     ///
     /// `CWE`, usage `O`, `0..1`, table 0063 (HL7 v2.7).
     #[doc(alias = "IN1-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_relationship_to_patient: ::core::option::Option<Cwe<'a>>,
     /// IN1-18 Insured's Date Of Birth
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-18")]
     #[hl7(field = 18, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_date_of_birth: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IN1-19 Insured's Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-19")]
     #[hl7(field = 19, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_address: ::std::vec::Vec<Xad<'a>>,
     /// IN1-20 Assignment Of Benefits
     ///
     /// `CWE`, usage `O`, `0..1`, table 0135 (HL7 v2.7).
     #[doc(alias = "IN1-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, table = "0135")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assignment_of_benefits: ::core::option::Option<Cwe<'a>>,
     /// IN1-21 Coordination Of Benefits
     ///
     /// `CWE`, usage `O`, `0..1`, table 0173 (HL7 v2.7).
     #[doc(alias = "IN1-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, table = "0173")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coordination_of_benefits: ::core::option::Option<Cwe<'a>>,
     /// IN1-22 Coord Of Ben. Priority
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-22")]
     #[hl7(field = 22, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coord_of_ben_priority: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-23 Notice Of Admission Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN1-23")]
     #[hl7(field = 23, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub notice_of_admission_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN1-24 Notice Of Admission Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-24")]
     #[hl7(field = 24, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub notice_of_admission_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-25 Report Of Eligibility Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN1-25")]
     #[hl7(field = 25, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub report_of_eligibility_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN1-26 Report Of Eligibility Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-26")]
     #[hl7(field = 26, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub report_of_eligibility_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-27 Release Information Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0093 (HL7 v2.7).
     #[doc(alias = "IN1-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0093")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub release_information_code: ::core::option::Option<Cwe<'a>>,
     /// IN1-28 Pre-Admit Cert (PAC)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-28")]
     #[hl7(field = 28, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub pre_admit_cert_pac: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-29 Verification Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-29")]
     #[hl7(field = 29, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IN1-30 Verification By
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-30")]
     #[hl7(field = 30, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub verification_by: ::std::vec::Vec<Xcn<'a>>,
     /// IN1-31 Type Of Agreement Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0098 (HL7 v2.7).
     #[doc(alias = "IN1-31")]
     #[hl7(field = 31, datatype = CWE, usage = O, table = "0098")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub type_of_agreement_code: ::core::option::Option<Cwe<'a>>,
     /// IN1-32 Billing Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0022 (HL7 v2.7).
     #[doc(alias = "IN1-32")]
     #[hl7(field = 32, datatype = CWE, usage = O, table = "0022")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub billing_status: ::core::option::Option<Cwe<'a>>,
     /// IN1-33 Lifetime Reserve Days
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-33")]
     #[hl7(field = 33, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub lifetime_reserve_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-34 Delay Before L.R. Day
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-34")]
     #[hl7(field = 34, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delay_before_l_r_day: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-35 Company Plan Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0042 (HL7 v2.7).
     #[doc(alias = "IN1-35")]
     #[hl7(field = 35, datatype = CWE, usage = O, table = "0042")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub company_plan_code: ::core::option::Option<Cwe<'a>>,
     /// IN1-36 Policy Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-36")]
     #[hl7(field = 36, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-37 Policy Deductible
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-37")]
     #[hl7(field = 37, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_deductible: ::core::option::Option<Cp<'a>>,
     /// IN1-39 Policy Limit - Days
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-39")]
     #[hl7(field = 39, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_limit_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// IN1-42 Insured's Employment Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0066 (HL7 v2.7).
     #[doc(alias = "IN1-42")]
     #[hl7(field = 42, datatype = CWE, usage = O, table = "0066")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employment_status: ::core::option::Option<Cwe<'a>>,
     /// IN1-43 Insured's Administrative Sex
     ///
     /// `CWE`, usage `O`, `0..1`, table 0001 (HL7 v2.7).
     #[doc(alias = "IN1-43")]
     #[hl7(field = 43, datatype = CWE, usage = O, table = "0001")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_administrative_sex: ::core::option::Option<Cwe<'a>>,
     /// IN1-44 Insured's Employer's Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-44")]
     #[hl7(field = 44, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_s_address: ::std::vec::Vec<Xad<'a>>,
     /// IN1-45 Verification Status
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-45")]
     #[hl7(field = 45, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub verification_status: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-46 Prior Insurance Plan ID
     ///
     /// `CWE`, usage `O`, `0..1`, table 0072 (HL7 v2.7).
     #[doc(alias = "IN1-46")]
     #[hl7(field = 46, datatype = CWE, usage = O, table = "0072")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_insurance_plan_id: ::core::option::Option<Cwe<'a>>,
     /// IN1-47 Coverage Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0309 (HL7 v2.7).
     #[doc(alias = "IN1-47")]
     #[hl7(field = 47, datatype = CWE, usage = O, table = "0309")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coverage_type: ::core::option::Option<Cwe<'a>>,
     /// IN1-48 Handicap
     ///
     /// `CWE`, usage `O`, `0..1`, table 0295 (HL7 v2.7).
     #[doc(alias = "IN1-48")]
     #[hl7(field = 48, datatype = CWE, usage = O, table = "0295")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub handicap: ::core::option::Option<Cwe<'a>>,
     /// IN1-49 Insured's ID Number
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-49")]
     #[hl7(field = 49, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_id_number: ::std::vec::Vec<Cx<'a>>,
     /// IN1-50 Signature Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0535 (HL7 v2.7).
     #[doc(alias = "IN1-50")]
     #[hl7(field = 50, datatype = CWE, usage = O, table = "0535")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_code: ::core::option::Option<Cwe<'a>>,
     /// IN1-51 Signature Code Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-51")]
     #[hl7(field = 51, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub signature_code_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN1-52 Insured's Birth Place
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN1-52")]
     #[hl7(field = 52, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_birth_place: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN1-53 VIP Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0099 (HL7 v2.7).
     #[doc(alias = "IN1-53")]
     #[hl7(field = 53, datatype = CWE, usage = O, table = "0099")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub vip_indicator: ::core::option::Option<Cwe<'a>>,
     /// IN1-54 External Health Plan Identifiers
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN1-54")]
     #[hl7(field = 54, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub external_health_plan_identifiers: ::std::vec::Vec<Cx<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN2` segment: Insurance Additional Information.
 #[doc(alias = "IN2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN2")]
 pub struct In2<'a> {
     /// IN2-1 Insured's Employee ID
@@ -5144,12 +8629,20 @@ pub struct In2<'a> {
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-1")]
     #[hl7(field = 1, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employee_id: ::std::vec::Vec<Cx<'a>>,
     /// IN2-2 Insured's Social Security Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-2")]
     #[hl7(field = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_social_security_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5158,24 +8651,40 @@ pub struct In2<'a> {
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-3")]
     #[hl7(field = 3, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_s_name_and_id: ::std::vec::Vec<Xcn<'a>>,
     /// IN2-4 Employer Information Data
     ///
     /// `CWE`, usage `O`, `0..1`, table 0139 (HL7 v2.7).
     #[doc(alias = "IN2-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0139")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employer_information_data: ::core::option::Option<Cwe<'a>>,
     /// IN2-5 Mail Claim Party
     ///
     /// `CWE`, usage `O`, `0..*`, table 0137 (HL7 v2.7).
     #[doc(alias = "IN2-5")]
     #[hl7(field = 5, datatype = CWE, usage = O, min = 0, max = *, table = "0137")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mail_claim_party: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-6 Medicare Health Ins Card Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-6")]
     #[hl7(field = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicare_health_ins_card_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5184,72 +8693,120 @@ pub struct In2<'a> {
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-7")]
     #[hl7(field = 7, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub medicaid_case_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-8 Medicaid Case Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-8")]
     #[hl7(field = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medicaid_case_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-9 Military Sponsor Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-9")]
     #[hl7(field = 9, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub military_sponsor_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-10 Military ID Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-10")]
     #[hl7(field = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_id_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-11 Dependent Of Military Recipient
     ///
     /// `CWE`, usage `O`, `0..1`, table 0342 (HL7 v2.7).
     #[doc(alias = "IN2-11")]
     #[hl7(field = 11, datatype = CWE, usage = O, table = "0342")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dependent_of_military_recipient: ::core::option::Option<Cwe<'a>>,
     /// IN2-12 Military Organization
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-12")]
     #[hl7(field = 12, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_organization: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-13 Military Station
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-13")]
     #[hl7(field = 13, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_station: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-14 Military Service
     ///
     /// `CWE`, usage `O`, `0..1`, table 0140 (HL7 v2.7).
     #[doc(alias = "IN2-14")]
     #[hl7(field = 14, datatype = CWE, usage = O, table = "0140")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_service: ::core::option::Option<Cwe<'a>>,
     /// IN2-15 Military Rank/Grade
     ///
     /// `CWE`, usage `O`, `0..1`, table 0141 (HL7 v2.7).
     #[doc(alias = "IN2-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, table = "0141")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_rank_grade: ::core::option::Option<Cwe<'a>>,
     /// IN2-16 Military Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0142 (HL7 v2.7).
     #[doc(alias = "IN2-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, table = "0142")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_status: ::core::option::Option<Cwe<'a>>,
     /// IN2-17 Military Retire Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-17")]
     #[hl7(field = 17, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_retire_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-18 Military Non-Avail Cert On File
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-18")]
     #[hl7(field = 18, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_non_avail_cert_on_file: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -5258,30 +8815,50 @@ pub struct In2<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-19")]
     #[hl7(field = 19, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub baby_coverage: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-20 Combine Baby Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub combine_baby_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-21 Blood Deductible
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-21")]
     #[hl7(field = 21, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub blood_deductible: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-22 Special Coverage Approval Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-22")]
     #[hl7(field = 22, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub special_coverage_approval_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-23 Special Coverage Approval Title
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-23")]
     #[hl7(field = 23, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_coverage_approval_title: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5290,126 +8867,210 @@ pub struct In2<'a> {
     /// `CWE`, usage `O`, `0..*`, table 0143 (HL7 v2.7).
     #[doc(alias = "IN2-24")]
     #[hl7(field = 24, datatype = CWE, usage = O, min = 0, max = *, table = "0143")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub non_covered_insurance_code: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-25 Payor ID
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-25")]
     #[hl7(field = 25, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub payor_id: ::std::vec::Vec<Cx<'a>>,
     /// IN2-26 Payor Subscriber ID
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-26")]
     #[hl7(field = 26, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub payor_subscriber_id: ::std::vec::Vec<Cx<'a>>,
     /// IN2-27 Eligibility Source
     ///
     /// `CWE`, usage `O`, `0..1`, table 0144 (HL7 v2.7).
     #[doc(alias = "IN2-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0144")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub eligibility_source: ::core::option::Option<Cwe<'a>>,
     /// IN2-28 Room Coverage Type/Amount
     ///
     /// `RMC`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-28")]
     #[hl7(field = 28, datatype = RMC, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub room_coverage_type_amount: ::std::vec::Vec<Rmc<'a>>,
     /// IN2-29 Policy Type/Amount
     ///
     /// `PTA`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-29")]
     #[hl7(field = 29, datatype = PTA, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub policy_type_amount: ::std::vec::Vec<Pta<'a>>,
     /// IN2-30 Daily Deductible
     ///
     /// `DDI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-30")]
     #[hl7(field = 30, datatype = DDI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub daily_deductible: ::core::option::Option<Ddi<'a>>,
     /// IN2-31 Living Dependency
     ///
     /// `CWE`, usage `O`, `0..1`, table 0223 (HL7 v2.7).
     #[doc(alias = "IN2-31")]
     #[hl7(field = 31, datatype = CWE, usage = O, table = "0223")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_dependency: ::core::option::Option<Cwe<'a>>,
     /// IN2-32 Ambulatory Status
     ///
     /// `CWE`, usage `O`, `0..*`, table 0009 (HL7 v2.7).
     #[doc(alias = "IN2-32")]
     #[hl7(field = 32, datatype = CWE, usage = O, min = 0, max = *, table = "0009")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ambulatory_status: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-33 Citizenship
     ///
     /// `CWE`, usage `O`, `0..*`, table 0171 (HL7 v2.7).
     #[doc(alias = "IN2-33")]
     #[hl7(field = 33, datatype = CWE, usage = O, min = 0, max = *, table = "0171")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub citizenship: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-34 Primary Language
     ///
     /// `CWE`, usage `O`, `0..1`, table 0296 (HL7 v2.7).
     #[doc(alias = "IN2-34")]
     #[hl7(field = 34, datatype = CWE, usage = O, table = "0296")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub primary_language: ::core::option::Option<Cwe<'a>>,
     /// IN2-35 Living Arrangement
     ///
     /// `CWE`, usage `O`, `0..1`, table 0220 (HL7 v2.7).
     #[doc(alias = "IN2-35")]
     #[hl7(field = 35, datatype = CWE, usage = O, table = "0220")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub living_arrangement: ::core::option::Option<Cwe<'a>>,
     /// IN2-36 Publicity Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0215 (HL7 v2.7).
     #[doc(alias = "IN2-36")]
     #[hl7(field = 36, datatype = CWE, usage = O, table = "0215")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub publicity_code: ::core::option::Option<Cwe<'a>>,
     /// IN2-37 Protection Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-37")]
     #[hl7(field = 37, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-38 Student Indicator
     ///
     /// `CWE`, usage `O`, `0..1`, table 0231 (HL7 v2.7).
     #[doc(alias = "IN2-38")]
     #[hl7(field = 38, datatype = CWE, usage = O, table = "0231")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub student_indicator: ::core::option::Option<Cwe<'a>>,
     /// IN2-39 Religion
     ///
     /// `CWE`, usage `O`, `0..1`, table 0006 (HL7 v2.7).
     #[doc(alias = "IN2-39")]
     #[hl7(field = 39, datatype = CWE, usage = O, table = "0006")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub religion: ::core::option::Option<Cwe<'a>>,
     /// IN2-40 Mother's Maiden Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-40")]
     #[hl7(field = 40, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub mother_s_maiden_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-41 Nationality
     ///
     /// `CWE`, usage `O`, `0..1`, table 0212 (HL7 v2.7).
     #[doc(alias = "IN2-41")]
     #[hl7(field = 41, datatype = CWE, usage = O, table = "0212")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub nationality: ::core::option::Option<Cwe<'a>>,
     /// IN2-42 Ethnic Group
     ///
     /// `CWE`, usage `O`, `0..*`, table 0189 (HL7 v2.7).
     #[doc(alias = "IN2-42")]
     #[hl7(field = 42, datatype = CWE, usage = O, min = 0, max = *, table = "0189")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ethnic_group: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-43 Marital Status
     ///
     /// `CWE`, usage `O`, `0..*`, table 0002 (HL7 v2.7).
     #[doc(alias = "IN2-43")]
     #[hl7(field = 43, datatype = CWE, usage = O, min = 0, max = *, table = "0002")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub marital_status: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-44 Insured's Employment Start Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-44")]
     #[hl7(field = 44, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insured_s_employment_start_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -5418,66 +9079,110 @@ pub struct In2<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-45")]
     #[hl7(field = 45, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employment_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN2-46 Job Title
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-46")]
     #[hl7(field = 46, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_title: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN2-47 Job Code/Class
     ///
     /// `JCC`, usage `O`, `0..1`, table 0327 (HL7 v2.7).
     #[doc(alias = "IN2-47")]
     #[hl7(field = 47, datatype = JCC, usage = O, table = "0327")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code_class: ::core::option::Option<Jcc<'a>>,
     /// IN2-48 Job Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0311 (HL7 v2.7).
     #[doc(alias = "IN2-48")]
     #[hl7(field = 48, datatype = CWE, usage = O, table = "0311")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_status: ::core::option::Option<Cwe<'a>>,
     /// IN2-49 Employer Contact Person Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-49")]
     #[hl7(field = 49, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub employer_contact_person_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-50 Employer Contact Person Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-50")]
     #[hl7(field = 50, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub employer_contact_person_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-51 Employer Contact Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0222 (HL7 v2.7).
     #[doc(alias = "IN2-51")]
     #[hl7(field = 51, datatype = CWE, usage = O, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub employer_contact_reason: ::core::option::Option<Cwe<'a>>,
     /// IN2-52 Insured's Contact Person's Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-52")]
     #[hl7(field = 52, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_s_name: ::std::vec::Vec<Xpn<'a>>,
     /// IN2-53 Insured's Contact Person Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-53")]
     #[hl7(field = 53, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-54 Insured's Contact Person Reason
     ///
     /// `CWE`, usage `O`, `0..*`, table 0222 (HL7 v2.7).
     #[doc(alias = "IN2-54")]
     #[hl7(field = 54, datatype = CWE, usage = O, min = 0, max = *, table = "0222")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_contact_person_reason: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-55 Relationship to the Patient Start Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-55")]
     #[hl7(field = 55, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship_to_the_patient_start_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -5486,6 +9191,10 @@ pub struct In2<'a> {
     /// `DT`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-56")]
     #[hl7(field = 56, datatype = DT, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub relationship_to_the_patient_stop_date: ::std::vec::Vec<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -5494,104 +9203,177 @@ pub struct In2<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0232 (HL7 v2.7).
     #[doc(alias = "IN2-57")]
     #[hl7(field = 57, datatype = CWE, usage = O, table = "0232")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_co_contact_reason: ::core::option::Option<Cwe<'a>>,
     /// IN2-58 Insurance Co Contact Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-58")]
     #[hl7(field = 58, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insurance_co_contact_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-59 Policy Scope
     ///
     /// `CWE`, usage `O`, `0..1`, table 0312 (HL7 v2.7).
     #[doc(alias = "IN2-59")]
     #[hl7(field = 59, datatype = CWE, usage = O, table = "0312")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_scope: ::core::option::Option<Cwe<'a>>,
     /// IN2-60 Policy Source
     ///
     /// `CWE`, usage `O`, `0..1`, table 0313 (HL7 v2.7).
     #[doc(alias = "IN2-60")]
     #[hl7(field = 60, datatype = CWE, usage = O, table = "0313")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub policy_source: ::core::option::Option<Cwe<'a>>,
     /// IN2-61 Patient Member Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN2-61")]
     #[hl7(field = 61, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_member_number: ::core::option::Option<Cx<'a>>,
     /// IN2-62 Guarantor's Relationship to Insured
     ///
     /// `CWE`, usage `O`, `0..1`, table 0063 (HL7 v2.7).
     #[doc(alias = "IN2-62")]
     #[hl7(field = 62, datatype = CWE, usage = O, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub guarantor_s_relationship_to_insured: ::core::option::Option<Cwe<'a>>,
     /// IN2-63 Insured's Phone Number - Home
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-63")]
     #[hl7(field = 63, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_phone_number_home: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-64 Insured's Employer Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-64")]
     #[hl7(field = 64, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_s_employer_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN2-65 Military Handicapped Program
     ///
     /// `CWE`, usage `O`, `0..1`, table 0343 (HL7 v2.7).
     #[doc(alias = "IN2-65")]
     #[hl7(field = 65, datatype = CWE, usage = O, table = "0343")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub military_handicapped_program: ::core::option::Option<Cwe<'a>>,
     /// IN2-66 Suspend Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-66")]
     #[hl7(field = 66, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suspend_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-67 Copay Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-67")]
     #[hl7(field = 67, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub copay_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-68 Stoploss Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN2-68")]
     #[hl7(field = 68, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub stoploss_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN2-69 Insured Organization Name and ID
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-69")]
     #[hl7(field = 69, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_organization_name_and_id: ::std::vec::Vec<Xon<'a>>,
     /// IN2-70 Insured Employer Organization Name and ID
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN2-70")]
     #[hl7(field = 70, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub insured_employer_organization_name_and_id: ::std::vec::Vec<Xon<'a>>,
     /// IN2-71 Race
     ///
     /// `CWE`, usage `O`, `0..*`, table 0005 (HL7 v2.7).
     #[doc(alias = "IN2-71")]
     #[hl7(field = 71, datatype = CWE, usage = O, min = 0, max = *, table = "0005")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub race: ::std::vec::Vec<Cwe<'a>>,
     /// IN2-72 Patient's Relationship to Insured
     ///
     /// `CWE`, usage `O`, `0..1`, table 0344 (HL7 v2.7).
     #[doc(alias = "IN2-72")]
     #[hl7(field = 72, datatype = CWE, usage = O, table = "0344")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_s_relationship_to_insured: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IN3` segment: Insurance Additional Information, Certification.
 #[doc(alias = "IN3")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IN3")]
 pub struct In3<'a> {
     /// IN3-1 Set ID - IN3
@@ -5605,36 +9387,60 @@ pub struct In3<'a> {
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-2")]
     #[hl7(field = 2, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_number: ::core::option::Option<Cx<'a>>,
     /// IN3-3 Certified By
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN3-3")]
     #[hl7(field = 3, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certified_by: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-4 Certification Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "IN3-4")]
     #[hl7(field = 4, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// IN3-5 Penalty
     ///
     /// `MOP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-5")]
     #[hl7(field = 5, datatype = MOP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub penalty: ::core::option::Option<Mop<'a>>,
     /// IN3-6 Certification Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-6")]
     #[hl7(field = 6, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IN3-7 Certification Modify Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-7")]
     #[hl7(field = 7, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_modify_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -5643,36 +9449,60 @@ pub struct In3<'a> {
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN3-8")]
     #[hl7(field = 8, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub operator: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-9 Certification Begin Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-9")]
     #[hl7(field = 9, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_begin_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-10 Certification End Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-10")]
     #[hl7(field = 10, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_end_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-11 Days
     ///
     /// `DTN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-11")]
     #[hl7(field = 11, datatype = DTN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub days: ::core::option::Option<Dtn<'a>>,
     /// IN3-12 Non-Concur Code/Description
     ///
     /// `CWE`, usage `O`, `0..1`, table 0233 (HL7 v2.7).
     #[doc(alias = "IN3-12")]
     #[hl7(field = 12, datatype = CWE, usage = O, table = "0233")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_concur_code_description: ::core::option::Option<Cwe<'a>>,
     /// IN3-13 Non-Concur Effective Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-13")]
     #[hl7(field = 13, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_concur_effective_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -5681,80 +9511,137 @@ pub struct In3<'a> {
     /// `XCN`, usage `O`, `0..*`, table 0010 (HL7 v2.7).
     #[doc(alias = "IN3-14")]
     #[hl7(field = 14, datatype = XCN, usage = O, min = 0, max = *, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub physician_reviewer: ::std::vec::Vec<Xcn<'a>>,
     /// IN3-15 Certification Contact
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-15")]
     #[hl7(field = 15, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_contact: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN3-16 Certification Contact Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN3-16")]
     #[hl7(field = 16, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certification_contact_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN3-17 Appeal Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0345 (HL7 v2.7).
     #[doc(alias = "IN3-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0345")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub appeal_reason: ::core::option::Option<Cwe<'a>>,
     /// IN3-18 Certification Agency
     ///
     /// `CWE`, usage `O`, `0..1`, table 0346 (HL7 v2.7).
     #[doc(alias = "IN3-18")]
     #[hl7(field = 18, datatype = CWE, usage = O, table = "0346")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_agency: ::core::option::Option<Cwe<'a>>,
     /// IN3-19 Certification Agency Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN3-19")]
     #[hl7(field = 19, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub certification_agency_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// IN3-20 Pre-Certification Requirement
     ///
     /// `ICD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IN3-20")]
     #[hl7(field = 20, datatype = ICD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub pre_certification_requirement: ::std::vec::Vec<Icd<'a>>,
     /// IN3-21 Case Manager
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-21")]
     #[hl7(field = 21, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub case_manager: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IN3-22 Second Opinion Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IN3-22")]
     #[hl7(field = 22, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_opinion_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IN3-23 Second Opinion Status
     ///
     /// `CWE`, usage `O`, `0..1`, table 0151 (HL7 v2.7).
     #[doc(alias = "IN3-23")]
     #[hl7(field = 23, datatype = CWE, usage = O, table = "0151")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_opinion_status: ::core::option::Option<Cwe<'a>>,
     /// IN3-24 Second Opinion Documentation Received
     ///
     /// `CWE`, usage `O`, `0..*`, table 0152 (HL7 v2.7).
     #[doc(alias = "IN3-24")]
     #[hl7(field = 24, datatype = CWE, usage = O, min = 0, max = *, table = "0152")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub second_opinion_documentation_received: ::std::vec::Vec<Cwe<'a>>,
     /// IN3-25 Second Opinion Physician
     ///
     /// `XCN`, usage `O`, `0..*`, table 0010 (HL7 v2.7).
     #[doc(alias = "IN3-25")]
     #[hl7(field = 25, datatype = XCN, usage = O, min = 0, max = *, table = "0010")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub second_opinion_physician: ::std::vec::Vec<Xcn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ACC` segment: Accident.
 #[doc(alias = "ACC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ACC")]
 pub struct Acc<'a> {
     /// ACC-1 Accident Date/Time
@@ -5762,30 +9649,50 @@ pub struct Acc<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-1")]
     #[hl7(field = 1, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// ACC-2 Accident Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0050 (HL7 v2.7).
     #[doc(alias = "ACC-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0050")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_code: ::core::option::Option<Cwe<'a>>,
     /// ACC-3 Accident Location
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-3")]
     #[hl7(field = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_location: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-4 Auto Accident State
     ///
     /// `CWE`, usage `O`, `0..1`, table 0347 (HL7 v2.7).
     #[doc(alias = "ACC-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0347")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub auto_accident_state: ::core::option::Option<Cwe<'a>>,
     /// ACC-5 Accident Job Related Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "ACC-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_job_related_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -5794,61 +9701,107 @@ pub struct Acc<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "ACC-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ACC-7 Entered By
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-7")]
     #[hl7(field = 7, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entered_by: ::core::option::Option<Xcn<'a>>,
     /// ACC-8 Accident Description
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-8")]
     #[hl7(field = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-9 Brought In By
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-9")]
     #[hl7(field = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub brought_in_by: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// ACC-10 Police Notified Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "ACC-10")]
     #[hl7(field = 10, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub police_notified_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ACC-11 Accident Address
     ///
     /// `XAD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-11")]
     #[hl7(field = 11, datatype = XAD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub accident_address: ::core::option::Option<Xad<'a>>,
     /// ACC-12 Degree of patient liability
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ACC-12")]
     #[hl7(field = 12, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_of_patient_liability: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UB1` segment: UB82.
 #[doc(alias = "UB1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UB1")]
 pub struct Ub1<'a> {
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UB2` segment: Uniform Billing Data.
 #[doc(alias = "UB2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UB2")]
 pub struct Ub2<'a> {
     /// UB2-1 Set ID - UB2
@@ -5856,66 +9809,110 @@ pub struct Ub2<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "UB2-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ub2: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// UB2-2 Co-Insurance Days (9)
     ///
     /// `ST`, usage `O`, `0..1`, length 3 (HL7 v2.7).
     #[doc(alias = "UB2-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub co_insurance_days_9: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-3 Condition Code (24-30)
     ///
     /// `CWE`, usage `O`, `0..7`, table 0043 (HL7 v2.7).
     #[doc(alias = "UB2-3")]
     #[hl7(field = 3, datatype = CWE, usage = O, min = 0, max = 7, table = "0043")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub condition_code_24_30: ::std::vec::Vec<Cwe<'a>>,
     /// UB2-4 Covered Days (7)
     ///
     /// `ST`, usage `O`, `0..1`, length 3 (HL7 v2.7).
     #[doc(alias = "UB2-4")]
     #[hl7(field = 4, datatype = ST, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub covered_days_7: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-5 Non-Covered Days (8)
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "UB2-5")]
     #[hl7(field = 5, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_covered_days_8: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// UB2-6 Value Amount & Code
     ///
     /// `UVC`, usage `O`, `0..12` (HL7 v2.7).
     #[doc(alias = "UB2-6")]
     #[hl7(field = 6, datatype = UVC, usage = O, min = 0, max = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub value_amount_code: ::std::vec::Vec<Uvc<'a>>,
     /// UB2-7 Occurrence Code & Date (32-35)
     ///
     /// `OCD`, usage `O`, `0..8` (HL7 v2.7).
     #[doc(alias = "UB2-7")]
     #[hl7(field = 7, datatype = OCD, usage = O, min = 0, max = 8)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_code_date_32_35: ::std::vec::Vec<Ocd<'a>>,
     /// UB2-8 Occurrence Span Code/Dates (36)
     ///
     /// `OSP`, usage `O`, `0..2` (HL7 v2.7).
     #[doc(alias = "UB2-8")]
     #[hl7(field = 8, datatype = OSP, usage = O, min = 0, max = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub occurrence_span_code_dates_36: ::std::vec::Vec<Osp<'a>>,
     /// UB2-9 Uniform Billing Locator 2 (State)
     ///
     /// `ST`, usage `O`, `0..2`, length 29 (HL7 v2.7).
     #[doc(alias = "UB2-9")]
     #[hl7(field = 9, datatype = ST, usage = O, min = 0, max = 2, len = 29)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub uniform_billing_locator_2_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-10 Uniform Billing 11 (State)
     ///
     /// `ST`, usage `O`, `0..2`, length 12 (HL7 v2.7).
     #[doc(alias = "UB2-10")]
     #[hl7(field = 10, datatype = ST, usage = O, min = 0, max = 2, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub uniform_billing_11_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-11 Uniform Billing 31 (National)
     ///
     /// `ST`, usage `O`, `0..1`, length 5 (HL7 v2.7).
     #[doc(alias = "UB2-11")]
     #[hl7(field = 11, datatype = ST, usage = O, len = 5)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uniform_billing_31_national: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5924,24 +9921,40 @@ pub struct Ub2<'a> {
     /// `ST`, usage `O`, `0..3`, length 23 (HL7 v2.7).
     #[doc(alias = "UB2-12")]
     #[hl7(field = 12, datatype = ST, usage = O, min = 0, max = 3, len = 23)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub document_control_number: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-13 Uniform Billing 49 (National)
     ///
     /// `ST`, usage `O`, `0..23`, length 4 (HL7 v2.7).
     #[doc(alias = "UB2-13")]
     #[hl7(field = 13, datatype = ST, usage = O, min = 0, max = 23, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub uniform_billing_49_national: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-14 Uniform Billing 56 (State)
     ///
     /// `ST`, usage `O`, `0..5`, length 14 (HL7 v2.7).
     #[doc(alias = "UB2-14")]
     #[hl7(field = 14, datatype = ST, usage = O, min = 0, max = 5, len = 14)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub uniform_billing_56_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-15 Uniform Billing 57 (National)
     ///
     /// `ST`, usage `O`, `0..1`, length 27 (HL7 v2.7).
     #[doc(alias = "UB2-15")]
     #[hl7(field = 15, datatype = ST, usage = O, len = 27)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub uniform_billing_57_national: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -5950,20 +9963,37 @@ pub struct Ub2<'a> {
     /// `ST`, usage `O`, `0..2`, length 2 (HL7 v2.7).
     #[doc(alias = "UB2-16")]
     #[hl7(field = 16, datatype = ST, usage = O, min = 0, max = 2, len = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub uniform_billing_78_state: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// UB2-17 Special Visit Count
     ///
     /// `NM`, usage `O`, `0..1`, length 3 (HL7 v2.7).
     #[doc(alias = "UB2-17")]
     #[hl7(field = 17, datatype = NM, usage = O, len = 3)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_visit_count: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PDA` segment: Patient Death and Autopsy.
 #[doc(alias = "PDA")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PDA")]
 pub struct Pda<'a> {
     /// PDA-1 Death Cause Code
@@ -5971,24 +10001,40 @@ pub struct Pda<'a> {
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PDA-1")]
     #[hl7(field = 1, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub death_cause_code: ::std::vec::Vec<Cwe<'a>>,
     /// PDA-2 Death Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PDA-2")]
     #[hl7(field = 2, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_location: ::core::option::Option<Pl<'a>>,
     /// PDA-3 Death Certified Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PDA-3")]
     #[hl7(field = 3, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_certified_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PDA-4 Death Certificate Signed Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PDA-4")]
     #[hl7(field = 4, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_certificate_signed_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -5997,38 +10043,67 @@ pub struct Pda<'a> {
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PDA-5")]
     #[hl7(field = 5, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub death_certified_by: ::core::option::Option<Xcn<'a>>,
     /// PDA-6 Autopsy Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PDA-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub autopsy_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// PDA-7 Autopsy Start and End Date/Time
     ///
     /// `DR`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PDA-7")]
     #[hl7(field = 7, datatype = DR, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub autopsy_start_and_end_date_time: ::core::option::Option<Dr<'a>>,
     /// PDA-8 Autopsy Performed By
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PDA-8")]
     #[hl7(field = 8, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub autopsy_performed_by: ::core::option::Option<Xcn<'a>>,
     /// PDA-9 Coroner Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "PDA-9")]
     #[hl7(field = 9, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coroner_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MRG` segment: Merge Patient Information.
 #[doc(alias = "MRG")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MRG")]
 pub struct Mrg<'a> {
     /// MRG-1 Prior Patient Identifier List
@@ -6036,38 +10111,67 @@ pub struct Mrg<'a> {
     /// `CX`, usage `R`, `1..*`, table 0061 (HL7 v2.7).
     #[doc(alias = "MRG-1")]
     #[hl7(field = 1, datatype = CX, usage = R, min = 1, max = *, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_patient_identifier_list: ::std::vec::Vec<Cx<'a>>,
     /// MRG-3 Prior Patient Account Number
     ///
     /// `CX`, usage `O`, `0..1`, table 0061 (HL7 v2.7).
     #[doc(alias = "MRG-3")]
     #[hl7(field = 3, datatype = CX, usage = O, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_patient_account_number: ::core::option::Option<Cx<'a>>,
     /// MRG-5 Prior Visit Number
     ///
     /// `CX`, usage `O`, `0..1`, table 0061 (HL7 v2.7).
     #[doc(alias = "MRG-5")]
     #[hl7(field = 5, datatype = CX, usage = O, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_visit_number: ::core::option::Option<Cx<'a>>,
     /// MRG-6 Prior Alternate Visit ID
     ///
     /// `CX`, usage `O`, `0..1`, table 0061 (HL7 v2.7).
     #[doc(alias = "MRG-6")]
     #[hl7(field = 6, datatype = CX, usage = O, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prior_alternate_visit_id: ::core::option::Option<Cx<'a>>,
     /// MRG-7 Prior Patient Name
     ///
     /// `XPN`, usage `O`, `0..*`, table 0200 (HL7 v2.7).
     #[doc(alias = "MRG-7")]
     #[hl7(field = 7, datatype = XPN, usage = O, min = 0, max = *, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub prior_patient_name: ::std::vec::Vec<Xpn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NPU` segment: Bed Status Update.
 #[doc(alias = "NPU")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NPU")]
 pub struct Npu<'a> {
     /// NPU-1 Bed Location
@@ -6081,14 +10185,27 @@ pub struct Npu<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0116 (HL7 v2.7).
     #[doc(alias = "NPU-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0116")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed_status: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IAM` segment: Patient Adverse Reaction Information.
 #[doc(alias = "IAM")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IAM")]
 pub struct Iam<'a> {
     /// IAM-1 Set ID - IAM
@@ -6102,6 +10219,10 @@ pub struct Iam<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0127 (HL7 v2.7).
     #[doc(alias = "IAM-2")]
     #[hl7(field = 2, datatype = CWE, usage = O, table = "0127")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergen_type_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-3 Allergen Code/Mnemonic/Description
     ///
@@ -6114,12 +10235,20 @@ pub struct Iam<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0128 (HL7 v2.7).
     #[doc(alias = "IAM-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0128")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_severity_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-5 Allergy Reaction Code
     ///
     /// `ST`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "IAM-5")]
     #[hl7(field = 5, datatype = ST, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub allergy_reaction_code: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// IAM-6 Allergy Action Code
     ///
@@ -6132,108 +10261,180 @@ pub struct Iam<'a> {
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-7")]
     #[hl7(field = 7, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_unique_identifier: ::core::option::Option<Ei<'a>>,
     /// IAM-8 Action Reason
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-8")]
     #[hl7(field = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub action_reason: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IAM-9 Sensitivity to Causative Agent Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0436 (HL7 v2.7).
     #[doc(alias = "IAM-9")]
     #[hl7(field = 9, datatype = CWE, usage = O, table = "0436")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sensitivity_to_causative_agent_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-10 Allergen Group Code/Mnemonic/Description
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-10")]
     #[hl7(field = 10, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergen_group_code_mnemonic_description: ::core::option::Option<Cwe<'a>>,
     /// IAM-11 Onset Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-11")]
     #[hl7(field = 11, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub onset_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// IAM-12 Onset Date Text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-12")]
     #[hl7(field = 12, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub onset_date_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// IAM-13 Reported Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-13")]
     #[hl7(field = 13, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub reported_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IAM-14 Reported By
     ///
     /// `XPN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-14")]
     #[hl7(field = 14, datatype = XPN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub reported_by: ::core::option::Option<Xpn<'a>>,
     /// IAM-15 Relationship to Patient Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0063 (HL7 v2.7).
     #[doc(alias = "IAM-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, table = "0063")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relationship_to_patient_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-16 Alert Device Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0437 (HL7 v2.7).
     #[doc(alias = "IAM-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, table = "0437")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alert_device_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-17 Allergy Clinical Status Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0438 (HL7 v2.7).
     #[doc(alias = "IAM-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0438")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub allergy_clinical_status_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-18 Statused by Person
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-18")]
     #[hl7(field = 18, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub statused_by_person: ::core::option::Option<Xcn<'a>>,
     /// IAM-19 Statused by Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-19")]
     #[hl7(field = 19, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub statused_by_organization: ::core::option::Option<Xon<'a>>,
     /// IAM-20 Statused at Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-20")]
     #[hl7(field = 20, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub statused_at_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IAM-21 Inactivated by Person
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-21")]
     #[hl7(field = 21, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub inactivated_by_person: ::core::option::Option<Xcn<'a>>,
     /// IAM-22 Inactivated Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-22")]
     #[hl7(field = 22, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub inactivated_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IAM-23 Initially Recorded by Person
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-23")]
     #[hl7(field = 23, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub initially_recorded_by_person: ::core::option::Option<Xcn<'a>>,
     /// IAM-24 Initially Recorded Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-24")]
     #[hl7(field = 24, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub initially_recorded_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -6242,44 +10443,77 @@ pub struct Iam<'a> {
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-25")]
     #[hl7(field = 25, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub modified_by_person: ::core::option::Option<Xcn<'a>>,
     /// IAM-26 Modified Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-26")]
     #[hl7(field = 26, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub modified_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// IAM-27 Clinician Identified Code
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-27")]
     #[hl7(field = 27, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub clinician_identified_code: ::core::option::Option<Cwe<'a>>,
     /// IAM-28 Initially Recorded by Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-28")]
     #[hl7(field = 28, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub initially_recorded_by_organization: ::core::option::Option<Xon<'a>>,
     /// IAM-29 Modified by Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-29")]
     #[hl7(field = 29, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub modified_by_organization: ::core::option::Option<Xon<'a>>,
     /// IAM-30 Inactivated by Organization
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAM-30")]
     #[hl7(field = 30, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub inactivated_by_organization: ::core::option::Option<Xon<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NTE` segment: Notes and Comments.
 #[doc(alias = "NTE")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NTE")]
 pub struct Nte<'a> {
     /// NTE-1 Set ID - NTE
@@ -6287,56 +10521,97 @@ pub struct Nte<'a> {
     /// `SI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NTE-1")]
     #[hl7(field = 1, datatype = SI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_nte: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// NTE-2 Source of Comment
     ///
     /// `ID`, usage `O`, `0..1`, table 0105, length 1 (HL7 v2.7).
     #[doc(alias = "NTE-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 1, table = "0105")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_of_comment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// NTE-3 Comment
     ///
     /// `FT`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "NTE-3")]
     #[hl7(field = 3, datatype = FT, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub comment: ::std::vec::Vec<::hl7_runtime::types::Ft<'a>>,
     /// NTE-4 Comment Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0364 (HL7 v2.7).
     #[doc(alias = "NTE-4")]
     #[hl7(field = 4, datatype = CWE, usage = O, table = "0364")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub comment_type: ::core::option::Option<Cwe<'a>>,
     /// NTE-5 Entered By
     ///
     /// `XCN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NTE-5")]
     #[hl7(field = 5, datatype = XCN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entered_by: ::core::option::Option<Xcn<'a>>,
     /// NTE-6 Entered Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NTE-6")]
     #[hl7(field = 6, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entered_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// NTE-7 Effective Start Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NTE-7")]
     #[hl7(field = 7, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_start_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// NTE-8 Expiration Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NTE-8")]
     #[hl7(field = 8, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `IAR` segment: allergy reaction.
 #[doc(alias = "IAR")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "IAR")]
 pub struct Iar<'a> {
     /// IAR-1 Allergy Reaction Code
@@ -6356,20 +10631,37 @@ pub struct Iar<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0436 (HL7 v2.7).
     #[doc(alias = "IAR-3")]
     #[hl7(field = 3, datatype = CWE, usage = O, table = "0436")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sensitivity_to_causative_agent_code: ::core::option::Option<Cwe<'a>>,
     /// IAR-4 Management
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "IAR-4")]
     #[hl7(field = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub management: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PRT` segment: Participation Information.
 #[doc(alias = "PRT")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PRT")]
 pub struct Prt<'a> {
     /// PRT-1 Participation Instance ID
@@ -6377,6 +10669,10 @@ pub struct Prt<'a> {
     /// `EI`, usage `C`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "PRT-1")]
     #[hl7(field = 1, datatype = EI, usage = C, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub participation_instance_id: ::core::option::Option<Ei<'a>>,
     /// PRT-2 Action Code
     ///
@@ -6389,6 +10685,10 @@ pub struct Prt<'a> {
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRT-3")]
     #[hl7(field = 3, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub action_reason: ::core::option::Option<Cwe<'a>>,
     /// PRT-4 Participation
     ///
@@ -6401,42 +10701,70 @@ pub struct Prt<'a> {
     /// `XCN`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "PRT-5")]
     #[hl7(field = 5, datatype = XCN, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub participation_person: ::std::vec::Vec<Xcn<'a>>,
     /// PRT-6 Participation Person Provider Type
     ///
     /// `CWE`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRT-6")]
     #[hl7(field = 6, datatype = CWE, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub participation_person_provider_type: ::core::option::Option<Cwe<'a>>,
     /// PRT-7 Participant Organization Unit Type
     ///
     /// `CWE`, usage `C`, `0..1`, table 0406 (HL7 v2.7).
     #[doc(alias = "PRT-7")]
     #[hl7(field = 7, datatype = CWE, usage = C, table = "0406")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub participant_organization_unit_type: ::core::option::Option<Cwe<'a>>,
     /// PRT-8 Participation Organization
     ///
     /// `XON`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "PRT-8")]
     #[hl7(field = 8, datatype = XON, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub participation_organization: ::std::vec::Vec<Xon<'a>>,
     /// PRT-9 Participant Location
     ///
     /// `PL`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "PRT-9")]
     #[hl7(field = 9, datatype = PL, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub participant_location: ::std::vec::Vec<Pl<'a>>,
     /// PRT-10 Participation Device
     ///
     /// `EI`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "PRT-10")]
     #[hl7(field = 10, datatype = EI, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub participation_device: ::std::vec::Vec<Ei<'a>>,
     /// PRT-11 Participation Begin Date/Time (arrival time)
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRT-11")]
     #[hl7(field = 11, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub participation_begin_date_time_arrival_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -6445,6 +10773,10 @@ pub struct Prt<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRT-12")]
     #[hl7(field = 12, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub participation_end_date_time_departure_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -6453,26 +10785,47 @@ pub struct Prt<'a> {
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRT-13")]
     #[hl7(field = 13, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub participation_qualitative_duration: ::core::option::Option<Cwe<'a>>,
     /// PRT-14 Participation Address
     ///
     /// `XAD`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "PRT-14")]
     #[hl7(field = 14, datatype = XAD, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub participation_address: ::std::vec::Vec<Xad<'a>>,
     /// PRT-15 Participant Telecommunication Address
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "PRT-15")]
     #[hl7(field = 15, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub participant_telecommunication_address: ::std::vec::Vec<Xtn<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ORC` segment: Common Order.
 #[doc(alias = "ORC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ORC")]
 pub struct Orc<'a> {
     /// ORC-1 Order Control
@@ -6486,150 +10839,250 @@ pub struct Orc<'a> {
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-2")]
     #[hl7(field = 2, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number: ::core::option::Option<Ei<'a>>,
     /// ORC-3 Filler Order Number
     ///
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-3")]
     #[hl7(field = 3, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// ORC-4 Placer Group Number
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-4")]
     #[hl7(field = 4, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_group_number: ::core::option::Option<Ei<'a>>,
     /// ORC-5 Order Status
     ///
     /// `ID`, usage `O`, `0..1`, table 0038, length 2 (HL7 v2.7).
     #[doc(alias = "ORC-5")]
     #[hl7(field = 5, datatype = ID, usage = O, len = 2, table = "0038")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ORC-6 Response Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0121, length 1 (HL7 v2.7).
     #[doc(alias = "ORC-6")]
     #[hl7(field = 6, datatype = ID, usage = O, len = 1, table = "0121")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub response_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ORC-8 Parent
     ///
     /// `EIP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-8")]
     #[hl7(field = 8, datatype = EIP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent: ::core::option::Option<Eip<'a>>,
     /// ORC-9 Date/Time of Transaction
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-9")]
     #[hl7(field = 9, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_of_transaction: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// ORC-10 Entered By
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-10")]
     #[hl7(field = 10, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub entered_by: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-11 Verified By
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-11")]
     #[hl7(field = 11, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub verified_by: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-12 Ordering Provider
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-12")]
     #[hl7(field = 12, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-13 Enterer's Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-13")]
     #[hl7(field = 13, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub enterer_s_location: ::core::option::Option<Pl<'a>>,
     /// ORC-14 Call Back Phone Number
     ///
     /// `XTN`, usage `O`, `0..2` (HL7 v2.7).
     #[doc(alias = "ORC-14")]
     #[hl7(field = 14, datatype = XTN, usage = O, min = 0, max = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub call_back_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// ORC-15 Order Effective Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-15")]
     #[hl7(field = 15, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_effective_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// ORC-16 Order Control Code Reason
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-16")]
     #[hl7(field = 16, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_control_code_reason: ::core::option::Option<Cwe<'a>>,
     /// ORC-17 Entering Organization
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-17")]
     #[hl7(field = 17, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entering_organization: ::core::option::Option<Cwe<'a>>,
     /// ORC-18 Entering Device
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-18")]
     #[hl7(field = 18, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entering_device: ::core::option::Option<Cwe<'a>>,
     /// ORC-19 Action By
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-19")]
     #[hl7(field = 19, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub action_by: ::std::vec::Vec<Xcn<'a>>,
     /// ORC-20 Advanced Beneficiary Notice Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0339 (HL7 v2.7).
     #[doc(alias = "ORC-20")]
     #[hl7(field = 20, datatype = CWE, usage = O, table = "0339")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_code: ::core::option::Option<Cwe<'a>>,
     /// ORC-21 Ordering Facility Name
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-21")]
     #[hl7(field = 21, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_facility_name: ::std::vec::Vec<Xon<'a>>,
     /// ORC-22 Ordering Facility Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-22")]
     #[hl7(field = 22, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_facility_address: ::std::vec::Vec<Xad<'a>>,
     /// ORC-23 Ordering Facility Phone Number
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-23")]
     #[hl7(field = 23, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_facility_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// ORC-24 Ordering Provider Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-24")]
     #[hl7(field = 24, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider_address: ::std::vec::Vec<Xad<'a>>,
     /// ORC-25 Order Status Modifier
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-25")]
     #[hl7(field = 25, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_status_modifier: ::core::option::Option<Cwe<'a>>,
     /// ORC-26 Advanced Beneficiary Notice Override Reason
     ///
     /// `CWE`, usage `C`, `0..1`, table 0552 (HL7 v2.7).
     #[doc(alias = "ORC-26")]
     #[hl7(field = 26, datatype = CWE, usage = C, table = "0552")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_override_reason: ::core::option::Option<Cwe<'a>>,
     /// ORC-27 Filler's Expected Availability Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-27")]
     #[hl7(field = 27, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_s_expected_availability_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -6638,30 +11091,50 @@ pub struct Orc<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0177 (HL7 v2.7).
     #[doc(alias = "ORC-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, table = "0177")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub confidentiality_code: ::core::option::Option<Cwe<'a>>,
     /// ORC-29 Order Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0482 (HL7 v2.7).
     #[doc(alias = "ORC-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, table = "0482")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub order_type: ::core::option::Option<Cwe<'a>>,
     /// ORC-30 Enterer Authorization Mode
     ///
     /// `CNE`, usage `O`, `0..1`, table 0483 (HL7 v2.7).
     #[doc(alias = "ORC-30")]
     #[hl7(field = 30, datatype = CNE, usage = O, table = "0483")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub enterer_authorization_mode: ::core::option::Option<Cne<'a>>,
     /// ORC-31 Parent Universal Service Identifier
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-31")]
     #[hl7(field = 31, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_universal_service_identifier: ::core::option::Option<Cwe<'a>>,
     /// ORC-32 Advanced Beneficiary Notice Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ORC-32")]
     #[hl7(field = 32, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_date: ::core::option::Option<
         ::hl7_runtime::types::Dt<'a>,
     >,
@@ -6670,14 +11143,27 @@ pub struct Orc<'a> {
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "ORC-33")]
     #[hl7(field = 33, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub alternate_placer_order_number: ::std::vec::Vec<Cx<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OBR` segment: Observation Request.
 #[doc(alias = "OBR")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OBR")]
 pub struct Obr<'a> {
     /// OBR-1 Set ID - OBR
@@ -6685,18 +11171,30 @@ pub struct Obr<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "OBR-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_obr: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// OBR-2 Placer Order Number
     ///
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-2")]
     #[hl7(field = 2, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_order_number: ::core::option::Option<Ei<'a>>,
     /// OBR-3 Filler Order Number
     ///
     /// `EI`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-3")]
     #[hl7(field = 3, datatype = EI, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// OBR-4 Universal Service Identifier
     ///
@@ -6709,42 +11207,70 @@ pub struct Obr<'a> {
     /// `DTM`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-7")]
     #[hl7(field = 7, datatype = DTM, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// OBR-8 Observation End Date/Time #
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-8")]
     #[hl7(field = 8, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_end_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// OBR-9 Collection Volume *
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-9")]
     #[hl7(field = 9, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub collection_volume: ::core::option::Option<Cq<'a>>,
     /// OBR-10 Collector Identifier *
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-10")]
     #[hl7(field = 10, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub collector_identifier: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-11 Specimen Action Code *
     ///
     /// `ID`, usage `O`, `0..1`, table 0065, length 1 (HL7 v2.7).
     #[doc(alias = "OBR-11")]
     #[hl7(field = 11, datatype = ID, usage = O, len = 1, table = "0065")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-12 Danger Code
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-12")]
     #[hl7(field = 12, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub danger_code: ::core::option::Option<Cwe<'a>>,
     /// OBR-13 Relevant Clinical Information
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-13")]
     #[hl7(field = 13, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub relevant_clinical_information: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -6753,6 +11279,10 @@ pub struct Obr<'a> {
     /// `DTM`, usage `B`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-14")]
     #[hl7(field = 14, datatype = DTM, usage = B)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_received_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -6761,42 +11291,70 @@ pub struct Obr<'a> {
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-16")]
     #[hl7(field = 16, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordering_provider: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-17 Order Callback Phone Number
     ///
     /// `XTN`, usage `O`, `0..2` (HL7 v2.7).
     #[doc(alias = "OBR-17")]
     #[hl7(field = 17, datatype = XTN, usage = O, min = 0, max = 2)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub order_callback_phone_number: ::std::vec::Vec<Xtn<'a>>,
     /// OBR-18 Placer Field 1
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-18")]
     #[hl7(field = 18, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_field_1: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-19 Placer Field 2
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-19")]
     #[hl7(field = 19, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_field_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-20 Filler Field 1 +
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-20")]
     #[hl7(field = 20, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_field_1: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-21 Filler Field 2 +
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-21")]
     #[hl7(field = 21, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_field_2: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// OBR-22 Results Rpt/Status Chng - Date/Time +
     ///
     /// `DTM`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-22")]
     #[hl7(field = 22, datatype = DTM, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub results_rpt_status_chng_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -6805,84 +11363,140 @@ pub struct Obr<'a> {
     /// `MOC`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-23")]
     #[hl7(field = 23, datatype = MOC, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_to_practice: ::core::option::Option<Moc<'a>>,
     /// OBR-24 Diagnostic Serv Sect ID
     ///
     /// `ID`, usage `O`, `0..1`, table 0074, length 3 (HL7 v2.7).
     #[doc(alias = "OBR-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 3, table = "0074")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub diagnostic_serv_sect_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-25 Result Status +
     ///
     /// `ID`, usage `C`, `0..1`, table 0123, length 1 (HL7 v2.7).
     #[doc(alias = "OBR-25")]
     #[hl7(field = 25, datatype = ID, usage = C, len = 1, table = "0123")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub result_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-26 Parent Result +
     ///
     /// `PRL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-26")]
     #[hl7(field = 26, datatype = PRL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_result: ::core::option::Option<Prl<'a>>,
     /// OBR-28 Result Copies To
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-28")]
     #[hl7(field = 28, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub result_copies_to: ::std::vec::Vec<Xcn<'a>>,
     /// OBR-29 Parent
     ///
     /// `EIP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-29")]
     #[hl7(field = 29, datatype = EIP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent: ::core::option::Option<Eip<'a>>,
     /// OBR-30 Transportation Mode
     ///
     /// `ID`, usage `O`, `0..1`, table 0124, length 4 (HL7 v2.7).
     #[doc(alias = "OBR-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 4, table = "0124")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transportation_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-31 Reason for Study
     ///
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-31")]
     #[hl7(field = 31, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub reason_for_study: ::std::vec::Vec<Cwe<'a>>,
     /// OBR-32 Principal Result Interpreter +
     ///
     /// `NDL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-32")]
     #[hl7(field = 32, datatype = NDL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub principal_result_interpreter: ::core::option::Option<Ndl<'a>>,
     /// OBR-33 Assistant Result Interpreter +
     ///
     /// `NDL`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-33")]
     #[hl7(field = 33, datatype = NDL, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub assistant_result_interpreter: ::std::vec::Vec<Ndl<'a>>,
     /// OBR-34 Technician +
     ///
     /// `NDL`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-34")]
     #[hl7(field = 34, datatype = NDL, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub technician: ::std::vec::Vec<Ndl<'a>>,
     /// OBR-35 Transcriptionist +
     ///
     /// `NDL`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-35")]
     #[hl7(field = 35, datatype = NDL, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transcriptionist: ::std::vec::Vec<Ndl<'a>>,
     /// OBR-36 Scheduled Date/Time +
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-36")]
     #[hl7(field = 36, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub scheduled_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// OBR-37 Number of Sample Containers *
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-37")]
     #[hl7(field = 37, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_sample_containers: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -6891,104 +11505,177 @@ pub struct Obr<'a> {
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-38")]
     #[hl7(field = 38, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transport_logistics_of_collected_sample: ::std::vec::Vec<Cwe<'a>>,
     /// OBR-39 Collector's Comment *
     ///
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-39")]
     #[hl7(field = 39, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub collector_s_comment: ::std::vec::Vec<Cwe<'a>>,
     /// OBR-40 Transport Arrangement Responsibility
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-40")]
     #[hl7(field = 40, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transport_arrangement_responsibility: ::core::option::Option<Cwe<'a>>,
     /// OBR-41 Transport Arranged
     ///
     /// `ID`, usage `O`, `0..1`, table 0224, length 1 (HL7 v2.7).
     #[doc(alias = "OBR-41")]
     #[hl7(field = 41, datatype = ID, usage = O, len = 1, table = "0224")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transport_arranged: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-42 Escort Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0225, length 1 (HL7 v2.7).
     #[doc(alias = "OBR-42")]
     #[hl7(field = 42, datatype = ID, usage = O, len = 1, table = "0225")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub escort_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// OBR-43 Planned Patient Transport Comment
     ///
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-43")]
     #[hl7(field = 43, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub planned_patient_transport_comment: ::std::vec::Vec<Cwe<'a>>,
     /// OBR-44 Procedure Code
     ///
     /// `CNE`, usage `O`, `0..1`, table 0088 (HL7 v2.7).
     #[doc(alias = "OBR-44")]
     #[hl7(field = 44, datatype = CNE, usage = O, table = "0088")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_code: ::core::option::Option<Cne<'a>>,
     /// OBR-45 Procedure Code Modifier
     ///
     /// `CNE`, usage `O`, `0..*`, table 0340 (HL7 v2.7).
     #[doc(alias = "OBR-45")]
     #[hl7(field = 45, datatype = CNE, usage = O, min = 0, max = *, table = "0340")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_code_modifier: ::std::vec::Vec<Cne<'a>>,
     /// OBR-46 Placer Supplemental Service Information
     ///
     /// `CWE`, usage `O`, `0..*`, table 0411 (HL7 v2.7).
     #[doc(alias = "OBR-46")]
     #[hl7(field = 46, datatype = CWE, usage = O, min = 0, max = *, table = "0411")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub placer_supplemental_service_information: ::std::vec::Vec<Cwe<'a>>,
     /// OBR-47 Filler Supplemental Service Information
     ///
     /// `CWE`, usage `O`, `0..*`, table 0411 (HL7 v2.7).
     #[doc(alias = "OBR-47")]
     #[hl7(field = 47, datatype = CWE, usage = O, min = 0, max = *, table = "0411")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub filler_supplemental_service_information: ::std::vec::Vec<Cwe<'a>>,
     /// OBR-48 Medically Necessary Duplicate Procedure Reason
     ///
     /// `CWE`, usage `C`, `0..1`, table 0476 (HL7 v2.7).
     #[doc(alias = "OBR-48")]
     #[hl7(field = 48, datatype = CWE, usage = C, table = "0476")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medically_necessary_duplicate_procedure_reason: ::core::option::Option<Cwe<'a>>,
     /// OBR-49 Result Handling
     ///
     /// `CWE`, usage `O`, `0..1`, table 0507 (HL7 v2.7).
     #[doc(alias = "OBR-49")]
     #[hl7(field = 49, datatype = CWE, usage = O, table = "0507")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub result_handling: ::core::option::Option<Cwe<'a>>,
     /// OBR-50 Parent Universal Service Identifier
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-50")]
     #[hl7(field = 50, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_universal_service_identifier: ::core::option::Option<Cwe<'a>>,
     /// OBR-51 Observation Group ID
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-51")]
     #[hl7(field = 51, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub observation_group_id: ::core::option::Option<Ei<'a>>,
     /// OBR-52 Parent Observation Group ID
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OBR-52")]
     #[hl7(field = 52, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_observation_group_id: ::core::option::Option<Ei<'a>>,
     /// OBR-53 Alternate Placer Order Number
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "OBR-53")]
     #[hl7(field = 53, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub alternate_placer_order_number: ::std::vec::Vec<Cx<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `TQ1` segment: Timing/Quantity.
 #[doc(alias = "TQ1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TQ1")]
 pub struct Tq1<'a> {
     /// TQ1-1 Set ID - TQ1
@@ -6996,92 +11683,157 @@ pub struct Tq1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "TQ1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_tq1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// TQ1-2 Quantity
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-2")]
     #[hl7(field = 2, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<Cq<'a>>,
     /// TQ1-3 Repeat Pattern
     ///
     /// `RPT`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "TQ1-3")]
     #[hl7(field = 3, datatype = RPT, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub repeat_pattern: ::std::vec::Vec<Rpt<'a>>,
     /// TQ1-4 Explicit Time
     ///
     /// `TM`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "TQ1-4")]
     #[hl7(field = 4, datatype = TM, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub explicit_time: ::std::vec::Vec<::hl7_runtime::types::Tm<'a>>,
     /// TQ1-5 Relative Time and Units
     ///
     /// `CQ`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "TQ1-5")]
     #[hl7(field = 5, datatype = CQ, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub relative_time_and_units: ::std::vec::Vec<Cq<'a>>,
     /// TQ1-6 Service Duration
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-6")]
     #[hl7(field = 6, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub service_duration: ::core::option::Option<Cq<'a>>,
     /// TQ1-7 Start date/time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-7")]
     #[hl7(field = 7, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// TQ1-8 End date/time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-8")]
     #[hl7(field = 8, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// TQ1-9 Priority
     ///
     /// `CWE`, usage `O`, `0..*`, table 0485 (HL7 v2.7).
     #[doc(alias = "TQ1-9")]
     #[hl7(field = 9, datatype = CWE, usage = O, min = 0, max = *, table = "0485")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub priority: ::std::vec::Vec<Cwe<'a>>,
     /// TQ1-10 Condition text
     ///
     /// `TX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-10")]
     #[hl7(field = 10, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub condition_text: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// TQ1-11 Text instruction
     ///
     /// `TX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-11")]
     #[hl7(field = 11, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text_instruction: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// TQ1-12 Conjunction
     ///
     /// `ID`, usage `C`, `0..1`, table 0472, length 1 (HL7 v2.7).
     #[doc(alias = "TQ1-12")]
     #[hl7(field = 12, datatype = ID, usage = C, len = 1, table = "0472")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub conjunction: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ1-13 Occurrence duration
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-13")]
     #[hl7(field = 13, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_duration: ::core::option::Option<Cq<'a>>,
     /// TQ1-14 Total occurrences
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ1-14")]
     #[hl7(field = 14, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub total_occurrences: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `TQ2` segment: Timing/Quantity Relationship.
 #[doc(alias = "TQ2")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "TQ2")]
 pub struct Tq2<'a> {
     /// TQ2-1 Set ID - TQ2
@@ -7089,42 +11841,70 @@ pub struct Tq2<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "TQ2-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_tq2: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// TQ2-2 Sequence/Results Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0503, length 1 (HL7 v2.7).
     #[doc(alias = "TQ2-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 1, table = "0503")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_results_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ2-3 Related Placer Number
     ///
     /// `EI`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "TQ2-3")]
     #[hl7(field = 3, datatype = EI, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub related_placer_number: ::std::vec::Vec<Ei<'a>>,
     /// TQ2-4 Related Filler Number
     ///
     /// `EI`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "TQ2-4")]
     #[hl7(field = 4, datatype = EI, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub related_filler_number: ::std::vec::Vec<Ei<'a>>,
     /// TQ2-5 Related Placer Group Number
     ///
     /// `EI`, usage `C`, `0..*` (HL7 v2.7).
     #[doc(alias = "TQ2-5")]
     #[hl7(field = 5, datatype = EI, usage = C, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub related_placer_group_number: ::std::vec::Vec<Ei<'a>>,
     /// TQ2-6 Sequence Condition Code
     ///
     /// `ID`, usage `C`, `0..1`, table 0504 (HL7 v2.7).
     #[doc(alias = "TQ2-6")]
     #[hl7(field = 6, datatype = ID, usage = C, table = "0504")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_condition_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// TQ2-7 Cyclic Entry/Exit Indicator
     ///
     /// `ID`, usage `C`, `0..1`, table 0505, length 1 (HL7 v2.7).
     #[doc(alias = "TQ2-7")]
     #[hl7(field = 7, datatype = ID, usage = C, len = 1, table = "0505")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub cyclic_entry_exit_indicator: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -7133,12 +11913,20 @@ pub struct Tq2<'a> {
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ2-8")]
     #[hl7(field = 8, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub sequence_condition_time_interval: ::core::option::Option<Cq<'a>>,
     /// TQ2-9 Cyclic Group Maximum Number of Repeats
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "TQ2-9")]
     #[hl7(field = 9, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub cyclic_group_maximum_number_of_repeats: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -7147,16 +11935,29 @@ pub struct Tq2<'a> {
     /// `ID`, usage `C`, `0..1`, table 0506, length 1 (HL7 v2.7).
     #[doc(alias = "TQ2-10")]
     #[hl7(field = 10, datatype = ID, usage = C, len = 1, table = "0506")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub special_service_request_relationship: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CTD` segment: Contact Data.
 #[doc(alias = "CTD")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CTD")]
 pub struct Ctd<'a> {
     /// CTD-1 Contact Role
@@ -7164,50 +11965,87 @@ pub struct Ctd<'a> {
     /// `CWE`, usage `R`, `1..*`, table 0131 (HL7 v2.7).
     #[doc(alias = "CTD-1")]
     #[hl7(field = 1, datatype = CWE, usage = R, min = 1, max = *, table = "0131")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_role: ::std::vec::Vec<Cwe<'a>>,
     /// CTD-2 Contact Name
     ///
     /// `XPN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "CTD-2")]
     #[hl7(field = 2, datatype = XPN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_name: ::std::vec::Vec<Xpn<'a>>,
     /// CTD-3 Contact Address
     ///
     /// `XAD`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "CTD-3")]
     #[hl7(field = 3, datatype = XAD, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_address: ::std::vec::Vec<Xad<'a>>,
     /// CTD-4 Contact Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CTD-4")]
     #[hl7(field = 4, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub contact_location: ::core::option::Option<Pl<'a>>,
     /// CTD-5 Contact Communication Information
     ///
     /// `XTN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "CTD-5")]
     #[hl7(field = 5, datatype = XTN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_communication_information: ::std::vec::Vec<Xtn<'a>>,
     /// CTD-6 Preferred Method of Contact
     ///
     /// `CWE`, usage `O`, `0..1`, table 0185 (HL7 v2.7).
     #[doc(alias = "CTD-6")]
     #[hl7(field = 6, datatype = CWE, usage = O, table = "0185")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preferred_method_of_contact: ::core::option::Option<Cwe<'a>>,
     /// CTD-7 Contact Identifiers
     ///
     /// `PLN`, usage `O`, `0..*`, table 0338 (HL7 v2.7).
     #[doc(alias = "CTD-7")]
     #[hl7(field = 7, datatype = PLN, usage = O, min = 0, max = *, table = "0338")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub contact_identifiers: ::std::vec::Vec<Pln<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FT1` segment: Financial Transaction.
 #[doc(alias = "FT1")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FT1")]
 pub struct Ft1<'a> {
     /// FT1-1 Set ID - FT1
@@ -7215,18 +12053,30 @@ pub struct Ft1<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "FT1-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_ft1: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// FT1-2 Transaction ID
     ///
     /// `ST`, usage `O`, `0..1`, length 12 (HL7 v2.7).
     #[doc(alias = "FT1-2")]
     #[hl7(field = 2, datatype = ST, usage = O, len = 12)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-3 Transaction Batch ID
     ///
     /// `ST`, usage `O`, `0..1`, length 10 (HL7 v2.7).
     #[doc(alias = "FT1-3")]
     #[hl7(field = 3, datatype = ST, usage = O, len = 10)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_batch_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-4 Transaction Date
     ///
@@ -7239,6 +12089,10 @@ pub struct Ft1<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-5")]
     #[hl7(field = 5, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_posting_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// FT1-6 Transaction Type
     ///
@@ -7257,212 +12111,357 @@ pub struct Ft1<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-10")]
     #[hl7(field = 10, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// FT1-11 Transaction Amount - Extended
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-11")]
     #[hl7(field = 11, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_amount_extended: ::core::option::Option<Cp<'a>>,
     /// FT1-12 Transaction amount - unit
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-12")]
     #[hl7(field = 12, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub transaction_amount_unit: ::core::option::Option<Cp<'a>>,
     /// FT1-13 Department Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0049 (HL7 v2.7).
     #[doc(alias = "FT1-13")]
     #[hl7(field = 13, datatype = CWE, usage = O, table = "0049")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub department_code: ::core::option::Option<Cwe<'a>>,
     /// FT1-14 Health Plan ID
     ///
     /// `CWE`, usage `O`, `0..1`, table 0072 (HL7 v2.7).
     #[doc(alias = "FT1-14")]
     #[hl7(field = 14, datatype = CWE, usage = O, table = "0072")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub health_plan_id: ::core::option::Option<Cwe<'a>>,
     /// FT1-15 Insurance Amount
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-15")]
     #[hl7(field = 15, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub insurance_amount: ::core::option::Option<Cp<'a>>,
     /// FT1-16 Assigned Patient Location
     ///
     /// `PL`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-16")]
     #[hl7(field = 16, datatype = PL, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigned_patient_location: ::core::option::Option<Pl<'a>>,
     /// FT1-17 Fee Schedule
     ///
     /// `CWE`, usage `O`, `0..1`, table 0024 (HL7 v2.7).
     #[doc(alias = "FT1-17")]
     #[hl7(field = 17, datatype = CWE, usage = O, table = "0024")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub fee_schedule: ::core::option::Option<Cwe<'a>>,
     /// FT1-18 Patient Type
     ///
     /// `CWE`, usage `O`, `0..1`, table 0018 (HL7 v2.7).
     #[doc(alias = "FT1-18")]
     #[hl7(field = 18, datatype = CWE, usage = O, table = "0018")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_type: ::core::option::Option<Cwe<'a>>,
     /// FT1-19 Diagnosis Code - FT1
     ///
     /// `CWE`, usage `O`, `0..*`, table 0051 (HL7 v2.7).
     #[doc(alias = "FT1-19")]
     #[hl7(field = 19, datatype = CWE, usage = O, min = 0, max = *, table = "0051")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub diagnosis_code_ft1: ::std::vec::Vec<Cwe<'a>>,
     /// FT1-20 Performed By Code
     ///
     /// `XCN`, usage `O`, `0..*`, table 0084 (HL7 v2.7).
     #[doc(alias = "FT1-20")]
     #[hl7(field = 20, datatype = XCN, usage = O, min = 0, max = *, table = "0084")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub performed_by_code: ::std::vec::Vec<Xcn<'a>>,
     /// FT1-21 Ordered By Code
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "FT1-21")]
     #[hl7(field = 21, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub ordered_by_code: ::std::vec::Vec<Xcn<'a>>,
     /// FT1-22 Unit Cost
     ///
     /// `CP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-22")]
     #[hl7(field = 22, datatype = CP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub unit_cost: ::core::option::Option<Cp<'a>>,
     /// FT1-23 Filler Order Number
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-23")]
     #[hl7(field = 23, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_order_number: ::core::option::Option<Ei<'a>>,
     /// FT1-24 Entered By Code
     ///
     /// `XCN`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "FT1-24")]
     #[hl7(field = 24, datatype = XCN, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub entered_by_code: ::std::vec::Vec<Xcn<'a>>,
     /// FT1-25 Procedure Code
     ///
     /// `CNE`, usage `O`, `0..1`, table 0088 (HL7 v2.7).
     #[doc(alias = "FT1-25")]
     #[hl7(field = 25, datatype = CNE, usage = O, table = "0088")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub procedure_code: ::core::option::Option<Cne<'a>>,
     /// FT1-26 Procedure Code Modifier
     ///
     /// `CNE`, usage `O`, `0..*`, table 0340 (HL7 v2.7).
     #[doc(alias = "FT1-26")]
     #[hl7(field = 26, datatype = CNE, usage = O, min = 0, max = *, table = "0340")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub procedure_code_modifier: ::std::vec::Vec<Cne<'a>>,
     /// FT1-27 Advanced Beneficiary Notice Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0339 (HL7 v2.7).
     #[doc(alias = "FT1-27")]
     #[hl7(field = 27, datatype = CWE, usage = O, table = "0339")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub advanced_beneficiary_notice_code: ::core::option::Option<Cwe<'a>>,
     /// FT1-28 Medically Necessary Duplicate Procedure Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0476 (HL7 v2.7).
     #[doc(alias = "FT1-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, table = "0476")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub medically_necessary_duplicate_procedure_reason: ::core::option::Option<Cwe<'a>>,
     /// FT1-29 NDC Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0549 (HL7 v2.7).
     #[doc(alias = "FT1-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, table = "0549")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ndc_code: ::core::option::Option<Cwe<'a>>,
     /// FT1-30 Payment Reference ID
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-30")]
     #[hl7(field = 30, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub payment_reference_id: ::core::option::Option<Cx<'a>>,
     /// FT1-31 Transaction Reference Key
     ///
     /// `SI`, usage `O`, `0..*`, length 4 (HL7 v2.7).
     #[doc(alias = "FT1-31")]
     #[hl7(field = 31, datatype = SI, usage = O, min = 0, max = *, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub transaction_reference_key: ::std::vec::Vec<::hl7_runtime::types::Si<'a>>,
     /// FT1-32 Performing Facility
     ///
     /// `XON`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "FT1-32")]
     #[hl7(field = 32, datatype = XON, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub performing_facility: ::std::vec::Vec<Xon<'a>>,
     /// FT1-33 Ordering Facility
     ///
     /// `XON`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-33")]
     #[hl7(field = 33, datatype = XON, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ordering_facility: ::core::option::Option<Xon<'a>>,
     /// FT1-34 Item Number
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-34")]
     #[hl7(field = 34, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub item_number: ::core::option::Option<Cwe<'a>>,
     /// FT1-35 Model Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-35")]
     #[hl7(field = 35, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub model_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-36 Special Processing Code
     ///
     /// `CWE`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "FT1-36")]
     #[hl7(field = 36, datatype = CWE, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub special_processing_code: ::std::vec::Vec<Cwe<'a>>,
     /// FT1-37 Clinic Code
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-37")]
     #[hl7(field = 37, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub clinic_code: ::core::option::Option<Cwe<'a>>,
     /// FT1-38 Referral Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-38")]
     #[hl7(field = 38, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub referral_number: ::core::option::Option<Cx<'a>>,
     /// FT1-39 Authorization Number
     ///
     /// `CX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-39")]
     #[hl7(field = 39, datatype = CX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_number: ::core::option::Option<Cx<'a>>,
     /// FT1-40 Service Provider Taxonomy Code
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-40")]
     #[hl7(field = 40, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub service_provider_taxonomy_code: ::core::option::Option<Cwe<'a>>,
     /// FT1-41 Revenue Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0456 (HL7 v2.7).
     #[doc(alias = "FT1-41")]
     #[hl7(field = 41, datatype = CWE, usage = O, table = "0456")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub revenue_code: ::core::option::Option<Cwe<'a>>,
     /// FT1-42 Prescription Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-42")]
     #[hl7(field = 42, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prescription_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FT1-43 NDC Qty and UOM
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FT1-43")]
     #[hl7(field = 43, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub ndc_qty_and_uom: ::core::option::Option<Cq<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CTI` segment: Clinical Trial Identification.
 #[doc(alias = "CTI")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CTI")]
 pub struct Cti<'a> {
     /// CTI-1 Sponsor Study ID
@@ -7476,20 +12475,37 @@ pub struct Cti<'a> {
     /// `CWE`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "CTI-2")]
     #[hl7(field = 2, datatype = CWE, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub study_phase_identifier: ::core::option::Option<Cwe<'a>>,
     /// CTI-3 Study Scheduled Time Point
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CTI-3")]
     #[hl7(field = 3, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub study_scheduled_time_point: ::core::option::Option<Cwe<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SPM` segment: Specimen.
 #[doc(alias = "SPM")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SPM")]
 pub struct Spm<'a> {
     /// SPM-1 Set ID - SPM
@@ -7497,18 +12513,30 @@ pub struct Spm<'a> {
     /// `SI`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "SPM-1")]
     #[hl7(field = 1, datatype = SI, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub set_id_spm: ::core::option::Option<::hl7_runtime::types::Si<'a>>,
     /// SPM-2 Specimen ID
     ///
     /// `EIP`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-2")]
     #[hl7(field = 2, datatype = EIP, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_id: ::core::option::Option<Eip<'a>>,
     /// SPM-3 Specimen Parent IDs
     ///
     /// `EIP`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "SPM-3")]
     #[hl7(field = 3, datatype = EIP, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_parent_ids: ::std::vec::Vec<Eip<'a>>,
     /// SPM-4 Specimen Type
     ///
@@ -7521,84 +12549,140 @@ pub struct Spm<'a> {
     /// `CWE`, usage `O`, `0..*`, table 0541 (HL7 v2.7).
     #[doc(alias = "SPM-5")]
     #[hl7(field = 5, datatype = CWE, usage = O, min = 0, max = *, table = "0541")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_type_modifier: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-6 Specimen Additives
     ///
     /// `CWE`, usage `O`, `0..*`, table 0371 (HL7 v2.7).
     #[doc(alias = "SPM-6")]
     #[hl7(field = 6, datatype = CWE, usage = O, min = 0, max = *, table = "0371")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_additives: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-7 Specimen Collection Method
     ///
     /// `CWE`, usage `O`, `0..1`, table 0488 (HL7 v2.7).
     #[doc(alias = "SPM-7")]
     #[hl7(field = 7, datatype = CWE, usage = O, table = "0488")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_method: ::core::option::Option<Cwe<'a>>,
     /// SPM-8 Specimen Source Site
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-8")]
     #[hl7(field = 8, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_source_site: ::core::option::Option<Cwe<'a>>,
     /// SPM-9 Specimen Source Site Modifier
     ///
     /// `CWE`, usage `O`, `0..*`, table 0542 (HL7 v2.7).
     #[doc(alias = "SPM-9")]
     #[hl7(field = 9, datatype = CWE, usage = O, min = 0, max = *, table = "0542")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_source_site_modifier: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-10 Specimen Collection Site
     ///
     /// `CWE`, usage `O`, `0..1`, table 0543 (HL7 v2.7).
     #[doc(alias = "SPM-10")]
     #[hl7(field = 10, datatype = CWE, usage = O, table = "0543")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_site: ::core::option::Option<Cwe<'a>>,
     /// SPM-11 Specimen Role
     ///
     /// `CWE`, usage `O`, `0..*`, table 0369 (HL7 v2.7).
     #[doc(alias = "SPM-11")]
     #[hl7(field = 11, datatype = CWE, usage = O, min = 0, max = *, table = "0369")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_role: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-12 Specimen Collection Amount
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-12")]
     #[hl7(field = 12, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_amount: ::core::option::Option<Cq<'a>>,
     /// SPM-13 Grouped Specimen Count
     ///
     /// `NM`, usage `C`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-13")]
     #[hl7(field = 13, datatype = NM, usage = C)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub grouped_specimen_count: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// SPM-14 Specimen Description
     ///
     /// `ST`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "SPM-14")]
     #[hl7(field = 14, datatype = ST, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_description: ::std::vec::Vec<::hl7_runtime::types::St<'a>>,
     /// SPM-15 Specimen Handling Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0376 (HL7 v2.7).
     #[doc(alias = "SPM-15")]
     #[hl7(field = 15, datatype = CWE, usage = O, min = 0, max = *, table = "0376")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_handling_code: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-16 Specimen Risk Code
     ///
     /// `CWE`, usage `O`, `0..*`, table 0489 (HL7 v2.7).
     #[doc(alias = "SPM-16")]
     #[hl7(field = 16, datatype = CWE, usage = O, min = 0, max = *, table = "0489")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_risk_code: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-17 Specimen Collection Date/Time
     ///
     /// `DR`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-17")]
     #[hl7(field = 17, datatype = DR, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_collection_date_time: ::core::option::Option<Dr<'a>>,
     /// SPM-18 Specimen Received Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-18")]
     #[hl7(field = 18, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_received_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -7607,6 +12691,10 @@ pub struct Spm<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-19")]
     #[hl7(field = 19, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_expiration_date_time: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -7615,42 +12703,70 @@ pub struct Spm<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "SPM-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_availability: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// SPM-21 Specimen Reject Reason
     ///
     /// `CWE`, usage `O`, `0..*`, table 0490 (HL7 v2.7).
     #[doc(alias = "SPM-21")]
     #[hl7(field = 21, datatype = CWE, usage = O, min = 0, max = *, table = "0490")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_reject_reason: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-22 Specimen Quality
     ///
     /// `CWE`, usage `O`, `0..1`, table 0491 (HL7 v2.7).
     #[doc(alias = "SPM-22")]
     #[hl7(field = 22, datatype = CWE, usage = O, table = "0491")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_quality: ::core::option::Option<Cwe<'a>>,
     /// SPM-23 Specimen Appropriateness
     ///
     /// `CWE`, usage `O`, `0..1`, table 0492 (HL7 v2.7).
     #[doc(alias = "SPM-23")]
     #[hl7(field = 23, datatype = CWE, usage = O, table = "0492")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_appropriateness: ::core::option::Option<Cwe<'a>>,
     /// SPM-24 Specimen Condition
     ///
     /// `CWE`, usage `O`, `0..*`, table 0493 (HL7 v2.7).
     #[doc(alias = "SPM-24")]
     #[hl7(field = 24, datatype = CWE, usage = O, min = 0, max = *, table = "0493")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub specimen_condition: ::std::vec::Vec<Cwe<'a>>,
     /// SPM-25 Specimen Current Quantity
     ///
     /// `CQ`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-25")]
     #[hl7(field = 25, datatype = CQ, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_current_quantity: ::core::option::Option<Cq<'a>>,
     /// SPM-26 Number of Specimen Containers
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-26")]
     #[hl7(field = 26, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_specimen_containers: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -7659,44 +12775,77 @@ pub struct Spm<'a> {
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-27")]
     #[hl7(field = 27, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub container_type: ::core::option::Option<Cwe<'a>>,
     /// SPM-28 Container Condition
     ///
     /// `CWE`, usage `O`, `0..1`, table 0544 (HL7 v2.7).
     #[doc(alias = "SPM-28")]
     #[hl7(field = 28, datatype = CWE, usage = O, table = "0544")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub container_condition: ::core::option::Option<Cwe<'a>>,
     /// SPM-29 Specimen Child Role
     ///
     /// `CWE`, usage `O`, `0..1`, table 0494 (HL7 v2.7).
     #[doc(alias = "SPM-29")]
     #[hl7(field = 29, datatype = CWE, usage = O, table = "0494")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub specimen_child_role: ::core::option::Option<Cwe<'a>>,
     /// SPM-30 Accession ID
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "SPM-30")]
     #[hl7(field = 30, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub accession_id: ::std::vec::Vec<Cx<'a>>,
     /// SPM-31 Other Specimen ID
     ///
     /// `CX`, usage `O`, `0..*` (HL7 v2.7).
     #[doc(alias = "SPM-31")]
     #[hl7(field = 31, datatype = CX, usage = O, min = 0, max = *)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+    )]
     pub other_specimen_id: ::std::vec::Vec<Cx<'a>>,
     /// SPM-32 Shipment ID
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SPM-32")]
     #[hl7(field = 32, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub shipment_id: ::core::option::Option<Ei<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DSC` segment: Continuation Pointer.
 #[doc(alias = "DSC")]
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Segment)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DSC")]
 pub struct Dsc<'a> {
     /// DSC-1 Continuation Pointer
@@ -7704,19 +12853,36 @@ pub struct Dsc<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DSC-1")]
     #[hl7(field = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_pointer: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// DSC-2 Continuation Style
     ///
     /// `ID`, usage `O`, `0..1`, table 0398, length 1 (HL7 v2.7).
     #[doc(alias = "DSC-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 1, table = "0398")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub continuation_style: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `HD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "HD")]
 pub struct Hd<'a> {
     /// HD.1 Namespace ID
@@ -7724,25 +12890,46 @@ pub struct Hd<'a> {
     /// `IS`, usage `O`, `0..1`, table 0300 (HL7 v2.7).
     #[doc(alias = "HD.1")]
     #[hl7(component = 1, datatype = IS, usage = O, table = "0300")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub namespace_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// HD.2 Universal ID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "HD.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// HD.3 Universal ID Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0301, length 6 (HL7 v2.7).
     #[doc(alias = "HD.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MSG` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MSG")]
 pub struct Msg<'a> {
     /// MSG.1 Message Code
@@ -7765,10 +12952,19 @@ pub struct Msg<'a> {
     pub message_structure: ::hl7_runtime::types::Id<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PT` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PT")]
 pub struct Pt<'a> {
     /// PT.1 Processing ID
@@ -7782,13 +12978,26 @@ pub struct Pt<'a> {
     /// `ID`, usage `O`, `0..1`, table 0207, length 1 (HL7 v2.7).
     #[doc(alias = "PT.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 1, table = "0207")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub processing_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `VID` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "VID")]
 pub struct Vid<'a> {
     /// VID.1 Version ID
@@ -7802,19 +13011,36 @@ pub struct Vid<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0399 (HL7 v2.7).
     #[doc(alias = "VID.2")]
     #[hl7(component = 2, datatype = CWE, usage = O, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub internationalization_code: ::core::option::Option<Cwe<'a>>,
     /// VID.3 International Version ID
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "VID.3")]
     #[hl7(component = 3, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub international_version_id: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CWE` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CWE")]
 pub struct Cwe<'a> {
     /// CWE.1 Identifier
@@ -7822,36 +13048,60 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.2 Text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.3 Name of Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 12 (HL7 v2.7).
     #[doc(alias = "CWE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 12, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CWE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.5 Alternate Text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.6 Name of Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 12 (HL7 v2.7).
     #[doc(alias = "CWE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 12, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -7860,12 +13110,20 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.7")]
     #[hl7(component = 7, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coding_system_version_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.8 Alternate Coding System Version ID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_coding_system_version_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7874,12 +13132,20 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub original_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.10 Second Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_identifier: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7888,12 +13154,20 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.12 Name of Second Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 12 (HL7 v2.7).
     #[doc(alias = "CWE.12")]
     #[hl7(component = 12, datatype = ID, usage = O, len = 12, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_second_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -7902,6 +13176,10 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.13")]
     #[hl7(component = 13, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_coding_system_version_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7910,24 +13188,40 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.14")]
     #[hl7(component = 14, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coding_system_oid: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.15 Value Set OID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.15")]
     #[hl7(component = 15, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_set_oid: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.16 Value Set Version ID
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.16")]
     #[hl7(component = 16, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_set_version_id: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// CWE.17 Alternate Coding System OID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.17")]
     #[hl7(component = 17, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_coding_system_oid: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7936,12 +13230,20 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.18")]
     #[hl7(component = 18, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_value_set_oid: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CWE.19 Alternate Value Set Version ID
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.19")]
     #[hl7(component = 19, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_value_set_version_id: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -7950,6 +13252,10 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.20")]
     #[hl7(component = 20, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_coding_system_oid: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7958,6 +13264,10 @@ pub struct Cwe<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.21")]
     #[hl7(component = 21, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_value_set_oid: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -7966,15 +13276,28 @@ pub struct Cwe<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CWE.22")]
     #[hl7(component = 22, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_value_set_version_id: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EI")]
 pub struct Ei<'a> {
     /// EI.1 Entity Identifier
@@ -7982,31 +13305,56 @@ pub struct Ei<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EI.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub entity_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// EI.2 Namespace ID
     ///
     /// `IS`, usage `O`, `0..1`, table 0363 (HL7 v2.7).
     #[doc(alias = "EI.2")]
     #[hl7(component = 2, datatype = IS, usage = O, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub namespace_id: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// EI.3 Universal ID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EI.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// EI.4 Universal ID Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0301, length 6 (HL7 v2.7).
     #[doc(alias = "EI.4")]
     #[hl7(component = 4, datatype = ID, usage = O, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XON` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XON")]
 pub struct Xon<'a> {
     /// XON.1 Organization Name
@@ -8014,61 +13362,106 @@ pub struct Xon<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XON.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XON.2 Organization Name Type Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0204 (HL7 v2.7).
     #[doc(alias = "XON.2")]
     #[hl7(component = 2, datatype = CWE, usage = O, table = "0204")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_name_type_code: ::core::option::Option<Cwe<'a>>,
     /// XON.4 Identifier Check Digit
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XON.4")]
     #[hl7(component = 4, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_check_digit: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XON.5 Check Digit Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0061, length 3 (HL7 v2.7).
     #[doc(alias = "XON.5")]
     #[hl7(component = 5, datatype = ID, usage = O, len = 3, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XON.6 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363 (HL7 v2.7).
     #[doc(alias = "XON.6")]
     #[hl7(component = 6, datatype = HD, usage = O, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// XON.7 Identifier Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0203, length 5 (HL7 v2.7).
     #[doc(alias = "XON.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 5, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XON.8 Assigning Facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XON.8")]
     #[hl7(component = 8, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// XON.9 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.7).
     #[doc(alias = "XON.9")]
     #[hl7(component = 9, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XON.10 Organization Identifier
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XON.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub organization_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ED` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ED")]
 pub struct Ed<'a> {
     /// ED.1 Source Application
@@ -8076,6 +13469,10 @@ pub struct Ed<'a> {
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ED.1")]
     #[hl7(component = 1, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_application: ::core::option::Option<Hd<'a>>,
     /// ED.2 Type of Data
     ///
@@ -8088,6 +13485,10 @@ pub struct Ed<'a> {
     /// `ID`, usage `O`, `0..1`, table 0291 (HL7 v2.7).
     #[doc(alias = "ED.3")]
     #[hl7(component = 3, datatype = ID, usage = O, table = "0291")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub data_subtype: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// ED.4 Encoding
     ///
@@ -8103,10 +13504,19 @@ pub struct Ed<'a> {
     pub data: ::hl7_runtime::types::Tx<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XCN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XCN")]
 pub struct Xcn<'a> {
     /// XCN.1 Person Identifier
@@ -8114,24 +13524,40 @@ pub struct Xcn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.2 Family Name
     ///
     /// `FN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.2")]
     #[hl7(component = 2, datatype = FN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<FnType<'a>>,
     /// XCN.3 Given Name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.4 Second and Further Given Names or Initials Thereof
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_and_further_given_names_or_initials_thereof: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8140,121 +13566,206 @@ pub struct Xcn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.6 Prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.8 Source Table
     ///
     /// `CWE`, usage `O`, `0..1`, table 0297 (HL7 v2.7).
     #[doc(alias = "XCN.8")]
     #[hl7(component = 8, datatype = CWE, usage = O, table = "0297")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_table: ::core::option::Option<Cwe<'a>>,
     /// XCN.9 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363 (HL7 v2.7).
     #[doc(alias = "XCN.9")]
     #[hl7(component = 9, datatype = HD, usage = O, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// XCN.10 Name Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0200, length 5 (HL7 v2.7).
     #[doc(alias = "XCN.10")]
     #[hl7(component = 10, datatype = ID, usage = O, len = 5, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.11 Identifier Check Digit
     ///
     /// `ST`, usage `O`, `0..1`, length 4 (HL7 v2.7).
     #[doc(alias = "XCN.11")]
     #[hl7(component = 11, datatype = ST, usage = O, len = 4)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.12 Check Digit Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0061, length 3 (HL7 v2.7).
     #[doc(alias = "XCN.12")]
     #[hl7(component = 12, datatype = ID, usage = O, len = 3, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.13 Identifier Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0203, length 5 (HL7 v2.7).
     #[doc(alias = "XCN.13")]
     #[hl7(component = 13, datatype = ID, usage = O, len = 5, table = "0203")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.14 Assigning Facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.14")]
     #[hl7(component = 14, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// XCN.15 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.7).
     #[doc(alias = "XCN.15")]
     #[hl7(component = 15, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.16 Name Context
     ///
     /// `CWE`, usage `O`, `0..1`, table 0448 (HL7 v2.7).
     #[doc(alias = "XCN.16")]
     #[hl7(component = 16, datatype = CWE, usage = O, table = "0448")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_context: ::core::option::Option<Cwe<'a>>,
     /// XCN.18 Name Assembly Order
     ///
     /// `ID`, usage `O`, `0..1`, table 0444, length 1 (HL7 v2.7).
     #[doc(alias = "XCN.18")]
     #[hl7(component = 18, datatype = ID, usage = O, len = 1, table = "0444")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_assembly_order: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XCN.19 Effective Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.19")]
     #[hl7(component = 19, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XCN.20 Expiration Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.20")]
     #[hl7(component = 20, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XCN.21 Professional Suffix
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.21")]
     #[hl7(component = 21, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub professional_suffix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.22 Assigning Jurisdiction
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.22")]
     #[hl7(component = 22, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_jurisdiction: ::core::option::Option<Cwe<'a>>,
     /// XCN.23 Assigning Agency or Department
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.23")]
     #[hl7(component = 23, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_agency_or_department: ::core::option::Option<Cwe<'a>>,
     /// XCN.24 Security Check
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XCN.24")]
     #[hl7(component = 24, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security_check: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XCN.25 Security Check Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0904, length 3 (HL7 v2.7).
     #[doc(alias = "XCN.25")]
     #[hl7(component = 25, datatype = ID, usage = O, len = 3, table = "0904")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security_check_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FN")]
 pub struct FnType<'a> {
     /// FN.1 Surname
@@ -8268,18 +13779,30 @@ pub struct FnType<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FN.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub own_surname_prefix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FN.3 Own Surname
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub own_surname: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// FN.4 Surname Prefix from Partner/Spouse
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub surname_prefix_from_partner_spouse: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8288,15 +13811,28 @@ pub struct FnType<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub surname_from_partner_spouse: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CX` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CX")]
 pub struct Cx<'a> {
     /// CX.1 ID Number
@@ -8310,18 +13846,30 @@ pub struct Cx<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub identifier_check_digit: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CX.3 Check Digit Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0061, length 3 (HL7 v2.7).
     #[doc(alias = "CX.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 3, table = "0061")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CX.4 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363 (HL7 v2.7).
     #[doc(alias = "CX.4")]
     #[hl7(component = 4, datatype = HD, usage = O, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority: ::core::option::Option<Hd<'a>>,
     /// CX.5 Identifier Type Code
     ///
@@ -8334,49 +13882,86 @@ pub struct Cx<'a> {
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.6")]
     #[hl7(component = 6, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_facility: ::core::option::Option<Hd<'a>>,
     /// CX.7 Effective Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.7")]
     #[hl7(component = 7, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// CX.8 Expiration Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.8")]
     #[hl7(component = 8, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// CX.9 Assigning Jurisdiction
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.9")]
     #[hl7(component = 9, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_jurisdiction: ::core::option::Option<Cwe<'a>>,
     /// CX.10 Assigning Agency or Department
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.10")]
     #[hl7(component = 10, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_agency_or_department: ::core::option::Option<Cwe<'a>>,
     /// CX.11 Security Check
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CX.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security_check: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CX.12 Security Check Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0904, length 3 (HL7 v2.7).
     #[doc(alias = "CX.12")]
     #[hl7(component = 12, datatype = ID, usage = O, len = 3, table = "0904")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub security_check_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XPN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XPN")]
 pub struct Xpn<'a> {
     /// XPN.1 Family Name
@@ -8384,18 +13969,30 @@ pub struct Xpn<'a> {
     /// `FN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.1")]
     #[hl7(component = 1, datatype = FN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<FnType<'a>>,
     /// XPN.2 Given Name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.3 Second and Further Given Names or Initials Thereof
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_and_further_given_names_or_initials_thereof: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8404,67 +14001,116 @@ pub struct Xpn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.5 Prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.7 Name Type Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0200, length 5 (HL7 v2.7).
     #[doc(alias = "XPN.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 5, table = "0200")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.8 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.7).
     #[doc(alias = "XPN.8")]
     #[hl7(component = 8, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.9 Name Context
     ///
     /// `CWE`, usage `O`, `0..1`, table 0448 (HL7 v2.7).
     #[doc(alias = "XPN.9")]
     #[hl7(component = 9, datatype = CWE, usage = O, table = "0448")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_context: ::core::option::Option<Cwe<'a>>,
     /// XPN.11 Name Assembly Order
     ///
     /// `ID`, usage `O`, `0..1`, table 0444, length 1 (HL7 v2.7).
     #[doc(alias = "XPN.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 1, table = "0444")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_assembly_order: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XPN.12 Effective Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.12")]
     #[hl7(component = 12, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XPN.13 Expiration Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.13")]
     #[hl7(component = 13, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XPN.14 Professional Suffix
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.14")]
     #[hl7(component = 14, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub professional_suffix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XPN.15 Called By
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XPN.15")]
     #[hl7(component = 15, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub called_by: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XAD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XAD")]
 pub struct Xad<'a> {
     /// XAD.1 Street Address
@@ -8472,48 +14118,80 @@ pub struct Xad<'a> {
     /// `SAD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.1")]
     #[hl7(component = 1, datatype = SAD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_address: ::core::option::Option<Sad<'a>>,
     /// XAD.2 Other Designation
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_designation: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.3 City
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub city: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.4 State or Province
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_or_province: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.5 Zip or Postal Code
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub zip_or_postal_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.6 Country
     ///
     /// `ID`, usage `O`, `0..1`, table 0399, length 3 (HL7 v2.7).
     #[doc(alias = "XAD.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 3, table = "0399")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.7 Address Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0190, length 3 (HL7 v2.7).
     #[doc(alias = "XAD.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 3, table = "0190")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.8 Other Geographic Designation
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub other_geographic_designation: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8522,18 +14200,30 @@ pub struct Xad<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0289 (HL7 v2.7).
     #[doc(alias = "XAD.9")]
     #[hl7(component = 9, datatype = CWE, usage = O, table = "0289")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub county_parish_code: ::core::option::Option<Cwe<'a>>,
     /// XAD.10 Census Tract
     ///
     /// `CWE`, usage `O`, `0..1`, table 0288 (HL7 v2.7).
     #[doc(alias = "XAD.10")]
     #[hl7(component = 10, datatype = CWE, usage = O, table = "0288")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub census_tract: ::core::option::Option<Cwe<'a>>,
     /// XAD.11 Address Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.7).
     #[doc(alias = "XAD.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 1, table = "0465")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_representation_code: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -8542,73 +14232,126 @@ pub struct Xad<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.13")]
     #[hl7(component = 13, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XAD.14 Expiration Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.14")]
     #[hl7(component = 14, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XAD.15 Expiration Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0616 (HL7 v2.7).
     #[doc(alias = "XAD.15")]
     #[hl7(component = 15, datatype = CWE, usage = O, table = "0616")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_reason: ::core::option::Option<Cwe<'a>>,
     /// XAD.16 Temporary Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "XAD.16")]
     #[hl7(component = 16, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub temporary_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.17 Bad Address Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "XAD.17")]
     #[hl7(component = 17, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bad_address_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.18 Address Usage
     ///
     /// `ID`, usage `O`, `0..1`, table 0617, length 1 (HL7 v2.7).
     #[doc(alias = "XAD.18")]
     #[hl7(component = 18, datatype = ID, usage = O, len = 1, table = "0617")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_usage: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XAD.19 Addressee
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.19")]
     #[hl7(component = 19, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub addressee: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.20 Comment
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.20")]
     #[hl7(component = 20, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub comment: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XAD.21 Preference Order
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.21")]
     #[hl7(component = 21, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preference_order: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// XAD.22 Protection Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0618 (HL7 v2.7).
     #[doc(alias = "XAD.22")]
     #[hl7(component = 22, datatype = CWE, usage = O, table = "0618")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_code: ::core::option::Option<Cwe<'a>>,
     /// XAD.23 Address Identifier
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XAD.23")]
     #[hl7(component = 23, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub address_identifier: ::core::option::Option<Ei<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `SAD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "SAD")]
 pub struct Sad<'a> {
     /// SAD.1 Street or Mailing Address
@@ -8616,25 +14359,46 @@ pub struct Sad<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SAD.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_or_mailing_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// SAD.2 Street Name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SAD.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub street_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// SAD.3 Dwelling Number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "SAD.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub dwelling_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `XTN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "XTN")]
 pub struct Xtn<'a> {
     /// XTN.2 Telecommunication Use Code
@@ -8642,6 +14406,10 @@ pub struct Xtn<'a> {
     /// `ID`, usage `O`, `0..1`, table 0201, length 3 (HL7 v2.7).
     #[doc(alias = "XTN.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3, table = "0201")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub telecommunication_use_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// XTN.3 Telecommunication Equipment Type
     ///
@@ -8654,54 +14422,90 @@ pub struct Xtn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub communication_address: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.5 Country Code
     ///
     /// `SNM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.5")]
     #[hl7(component = 5, datatype = SNM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub country_code: ::core::option::Option<::hl7_runtime::types::Snm<'a>>,
     /// XTN.6 Area/City Code
     ///
     /// `SNM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.6")]
     #[hl7(component = 6, datatype = SNM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub area_city_code: ::core::option::Option<::hl7_runtime::types::Snm<'a>>,
     /// XTN.7 Local Number
     ///
     /// `SNM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.7")]
     #[hl7(component = 7, datatype = SNM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub local_number: ::core::option::Option<::hl7_runtime::types::Snm<'a>>,
     /// XTN.8 Extension
     ///
     /// `SNM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.8")]
     #[hl7(component = 8, datatype = SNM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub extension: ::core::option::Option<::hl7_runtime::types::Snm<'a>>,
     /// XTN.9 Any Text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub any_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.10 Extension Prefix
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub extension_prefix: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.11 Speed Dial Code
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub speed_dial_code: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// XTN.12 Unformatted Telephone number
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.12")]
     #[hl7(component = 12, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub unformatted_telephone_number: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8710,43 +14514,76 @@ pub struct Xtn<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.13")]
     #[hl7(component = 13, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_start_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XTN.14 Expiration Date
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.14")]
     #[hl7(component = 14, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// XTN.15 Expiration Reason
     ///
     /// `CWE`, usage `O`, `0..1`, table 0868 (HL7 v2.7).
     #[doc(alias = "XTN.15")]
     #[hl7(component = 15, datatype = CWE, usage = O, table = "0868")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_reason: ::core::option::Option<Cwe<'a>>,
     /// XTN.16 Protection Code
     ///
     /// `CWE`, usage `O`, `0..1`, table 0618 (HL7 v2.7).
     #[doc(alias = "XTN.16")]
     #[hl7(component = 16, datatype = CWE, usage = O, table = "0618")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub protection_code: ::core::option::Option<Cwe<'a>>,
     /// XTN.17 Shared Telecommunication Identifier
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.17")]
     #[hl7(component = 17, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub shared_telecommunication_identifier: ::core::option::Option<Ei<'a>>,
     /// XTN.18 Preference Order
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "XTN.18")]
     #[hl7(component = 18, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub preference_order: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CNE` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CNE")]
 pub struct Cne<'a> {
     /// CNE.1 Identifier
@@ -8760,30 +14597,50 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.3 Name of Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 12 (HL7 v2.7).
     #[doc(alias = "CNE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 12, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CNE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_identifier: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.5 Alternate Text
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.6 Name of Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 12 (HL7 v2.7).
     #[doc(alias = "CNE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 12, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -8792,12 +14649,20 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.7")]
     #[hl7(component = 7, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coding_system_version_id: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.8 Alternate Coding System Version ID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.8")]
     #[hl7(component = 8, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_coding_system_version_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8806,12 +14671,20 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub original_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.10 Second Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_identifier: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8820,12 +14693,20 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.11")]
     #[hl7(component = 11, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_text: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.12 Name of Second Alternate Coding System
     ///
     /// `ID`, usage `O`, `0..1`, table 0396, length 12 (HL7 v2.7).
     #[doc(alias = "CNE.12")]
     #[hl7(component = 12, datatype = ID, usage = O, len = 12, table = "0396")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name_of_second_alternate_coding_system: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
@@ -8834,6 +14715,10 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.13")]
     #[hl7(component = 13, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_coding_system_version_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8842,24 +14727,40 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.14")]
     #[hl7(component = 14, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub coding_system_oid: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.15 Value Set OID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.15")]
     #[hl7(component = 15, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_set_oid: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.16 Value Set Version ID
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.16")]
     #[hl7(component = 16, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_set_version_id: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// CNE.17 Alternate Coding System OID
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.17")]
     #[hl7(component = 17, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_coding_system_oid: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8868,12 +14769,20 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.18")]
     #[hl7(component = 18, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_value_set_oid: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNE.19 Alternate Value Set Version ID
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.19")]
     #[hl7(component = 19, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub alternate_value_set_version_id: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
@@ -8882,6 +14791,10 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.20")]
     #[hl7(component = 20, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_coding_system_oid: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8890,6 +14803,10 @@ pub struct Cne<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.21")]
     #[hl7(component = 21, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_value_set_oid: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -8898,15 +14815,28 @@ pub struct Cne<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNE.22")]
     #[hl7(component = 22, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_alternate_value_set_version_id: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DR` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DR")]
 pub struct Dr<'a> {
     /// DR.1 Range Start Date/Time
@@ -8914,19 +14844,36 @@ pub struct Dr<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DR.1")]
     #[hl7(component = 1, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_start_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// DR.2 Range End Date/Time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DR.2")]
     #[hl7(component = 2, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_end_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PL")]
 pub struct Pl<'a> {
     /// PL.1 Point of Care
@@ -8934,73 +14881,126 @@ pub struct Pl<'a> {
     /// `HD`, usage `O`, `0..1`, table 0302 (HL7 v2.7).
     #[doc(alias = "PL.1")]
     #[hl7(component = 1, datatype = HD, usage = O, table = "0302")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care: ::core::option::Option<Hd<'a>>,
     /// PL.2 Room
     ///
     /// `HD`, usage `O`, `0..1`, table 0303 (HL7 v2.7).
     #[doc(alias = "PL.2")]
     #[hl7(component = 2, datatype = HD, usage = O, table = "0303")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<Hd<'a>>,
     /// PL.3 Bed
     ///
     /// `HD`, usage `O`, `0..1`, table 0304 (HL7 v2.7).
     #[doc(alias = "PL.3")]
     #[hl7(component = 3, datatype = HD, usage = O, table = "0304")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<Hd<'a>>,
     /// PL.4 Facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PL.4")]
     #[hl7(component = 4, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility: ::core::option::Option<Hd<'a>>,
     /// PL.5 Location Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0306 (HL7 v2.7).
     #[doc(alias = "PL.5")]
     #[hl7(component = 5, datatype = IS, usage = O, table = "0306")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.6 Person Location Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0305 (HL7 v2.7).
     #[doc(alias = "PL.6")]
     #[hl7(component = 6, datatype = IS, usage = O, table = "0305")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub person_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// PL.7 Building
     ///
     /// `HD`, usage `O`, `0..1`, table 0307 (HL7 v2.7).
     #[doc(alias = "PL.7")]
     #[hl7(component = 7, datatype = HD, usage = O, table = "0307")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<Hd<'a>>,
     /// PL.8 Floor
     ///
     /// `HD`, usage `O`, `0..1`, table 0308 (HL7 v2.7).
     #[doc(alias = "PL.8")]
     #[hl7(component = 8, datatype = HD, usage = O, table = "0308")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<Hd<'a>>,
     /// PL.9 Location Description
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PL.9")]
     #[hl7(component = 9, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_description: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// PL.10 Comprehensive Location Identifier
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PL.10")]
     #[hl7(component = 10, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub comprehensive_location_identifier: ::core::option::Option<Ei<'a>>,
     /// PL.11 Assigning Authority for Location
     ///
     /// `HD`, usage `O`, `0..1`, table 0363 (HL7 v2.7).
     #[doc(alias = "PL.11")]
     #[hl7(component = 11, datatype = HD, usage = O, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_for_location: ::core::option::Option<Hd<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `JCC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "JCC")]
 pub struct Jcc<'a> {
     /// JCC.1 Job Code
@@ -9008,25 +15008,46 @@ pub struct Jcc<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0327 (HL7 v2.7).
     #[doc(alias = "JCC.1")]
     #[hl7(component = 1, datatype = CWE, usage = O, table = "0327")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_code: ::core::option::Option<Cwe<'a>>,
     /// JCC.2 Job Class
     ///
     /// `CWE`, usage `O`, `0..1`, table 0328 (HL7 v2.7).
     #[doc(alias = "JCC.2")]
     #[hl7(component = 2, datatype = CWE, usage = O, table = "0328")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_class: ::core::option::Option<Cwe<'a>>,
     /// JCC.3 Job Description Text
     ///
     /// `TX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "JCC.3")]
     #[hl7(component = 3, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub job_description_text: ::core::option::Option<::hl7_runtime::types::Tx<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `FC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "FC")]
 pub struct Fc<'a> {
     /// FC.1 Financial Class Code
@@ -9040,13 +15061,26 @@ pub struct Fc<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "FC.2")]
     #[hl7(component = 2, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DLD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DLD")]
 pub struct Dld<'a> {
     /// DLD.1 Discharge to Location
@@ -9060,13 +15094,26 @@ pub struct Dld<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DLD.2")]
     #[hl7(component = 2, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub effective_date: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CP")]
 pub struct Cp<'a> {
     /// CP.1 Price
@@ -9080,37 +15127,66 @@ pub struct Cp<'a> {
     /// `ID`, usage `O`, `0..1`, table 0205, length 2 (HL7 v2.7).
     #[doc(alias = "CP.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 2, table = "0205")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub price_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// CP.3 From Value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CP.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub from_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CP.4 To Value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CP.4")]
     #[hl7(component = 4, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub to_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CP.5 Range Units
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CP.5")]
     #[hl7(component = 5, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_units: ::core::option::Option<Cwe<'a>>,
     /// CP.6 Range Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0298, length 1 (HL7 v2.7).
     #[doc(alias = "CP.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 1, table = "0298")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub range_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MO` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MO")]
 pub struct Mo<'a> {
     /// MO.1 Quantity
@@ -9118,19 +15194,36 @@ pub struct Mo<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MO.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// MO.2 Denomination
     ///
     /// `ID`, usage `O`, `0..1`, table 0913, length 3 (HL7 v2.7).
     #[doc(alias = "MO.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3, table = "0913")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub denomination: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `AUI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "AUI")]
 pub struct Aui<'a> {
     /// AUI.1 Authorization Number
@@ -9138,25 +15231,46 @@ pub struct Aui<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "AUI.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub authorization_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// AUI.2 Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "AUI.2")]
     #[hl7(component = 2, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// AUI.3 Source
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "AUI.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RMC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RMC")]
 pub struct Rmc<'a> {
     /// RMC.1 Room Type
@@ -9170,6 +15284,10 @@ pub struct Rmc<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0146 (HL7 v2.7).
     #[doc(alias = "RMC.2")]
     #[hl7(component = 2, datatype = CWE, usage = O, table = "0146")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount_type: ::core::option::Option<Cwe<'a>>,
     /// RMC.4 Money or Percentage
     ///
@@ -9179,10 +15297,19 @@ pub struct Rmc<'a> {
     pub money_or_percentage: Mop<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MOP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MOP")]
 pub struct Mop<'a> {
     /// MOP.1 Money or Percentage Indicator
@@ -9202,13 +15329,26 @@ pub struct Mop<'a> {
     /// `ID`, usage `O`, `0..1`, table 0913, length 3 (HL7 v2.7).
     #[doc(alias = "MOP.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 3, table = "0913")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub monetary_denomination: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PTA` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PTA")]
 pub struct Pta<'a> {
     /// PTA.1 Policy Type
@@ -9222,6 +15362,10 @@ pub struct Pta<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0193 (HL7 v2.7).
     #[doc(alias = "PTA.2")]
     #[hl7(component = 2, datatype = CWE, usage = O, table = "0193")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub amount_class: ::core::option::Option<Cwe<'a>>,
     /// PTA.4 Money or Percentage
     ///
@@ -9231,10 +15375,19 @@ pub struct Pta<'a> {
     pub money_or_percentage: Mop<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DDI` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DDI")]
 pub struct Ddi<'a> {
     /// DDI.1 Delay Days
@@ -9242,6 +15395,10 @@ pub struct Ddi<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DDI.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub delay_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// DDI.2 Monetary Amount
     ///
@@ -9254,13 +15411,26 @@ pub struct Ddi<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "DDI.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub number_of_days: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `DTN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "DTN")]
 pub struct Dtn<'a> {
     /// DTN.1 Day Type
@@ -9277,10 +15447,19 @@ pub struct Dtn<'a> {
     pub number_of_days: ::hl7_runtime::types::Nm<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `ICD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "ICD")]
 pub struct Icd<'a> {
     /// ICD.1 Certification Patient Type
@@ -9288,6 +15467,10 @@ pub struct Icd<'a> {
     /// `CWE`, usage `O`, `0..1`, table 0150 (HL7 v2.7).
     #[doc(alias = "ICD.1")]
     #[hl7(component = 1, datatype = CWE, usage = O, table = "0150")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub certification_patient_type: ::core::option::Option<Cwe<'a>>,
     /// ICD.2 Certification Required
     ///
@@ -9300,15 +15483,28 @@ pub struct Icd<'a> {
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "ICD.3")]
     #[hl7(component = 3, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub date_time_certification_required: ::core::option::Option<
         ::hl7_runtime::types::Dtm<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `UVC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "UVC")]
 pub struct Uvc<'a> {
     /// UVC.1 Value Code
@@ -9322,12 +15518,20 @@ pub struct Uvc<'a> {
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "UVC.2")]
     #[hl7(component = 2, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub value_amount: ::core::option::Option<Mo<'a>>,
     /// UVC.3 Non-Monetary Value Amount / Quantity
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "UVC.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_monetary_value_amount_quantity: ::core::option::Option<
         ::hl7_runtime::types::Nm<'a>,
     >,
@@ -9336,13 +15540,26 @@ pub struct Uvc<'a> {
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "UVC.4")]
     #[hl7(component = 4, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub non_monetary_value_amount_units: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OCD` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OCD")]
 pub struct Ocd<'a> {
     /// OCD.1 Occurrence Code
@@ -9359,10 +15576,19 @@ pub struct Ocd<'a> {
     pub occurrence_date: ::hl7_runtime::types::Dt<'a>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `OSP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "OSP")]
 pub struct Osp<'a> {
     /// OSP.1 Occurrence Span Code
@@ -9376,19 +15602,36 @@ pub struct Osp<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OSP.2")]
     #[hl7(component = 2, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_start_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// OSP.3 Occurrence Span Stop Date
     ///
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "OSP.3")]
     #[hl7(component = 3, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub occurrence_span_stop_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `EIP` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "EIP")]
 pub struct Eip<'a> {
     /// EIP.1 Placer Assigned Identifier
@@ -9396,19 +15639,36 @@ pub struct Eip<'a> {
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EIP.1")]
     #[hl7(component = 1, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub placer_assigned_identifier: ::core::option::Option<Ei<'a>>,
     /// EIP.2 Filler Assigned Identifier
     ///
     /// `EI`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "EIP.2")]
     #[hl7(component = 2, datatype = EI, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub filler_assigned_identifier: ::core::option::Option<Ei<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CQ` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CQ")]
 pub struct Cq<'a> {
     /// CQ.1 Quantity
@@ -9416,19 +15676,36 @@ pub struct Cq<'a> {
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CQ.1")]
     #[hl7(component = 1, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// CQ.2 Units
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CQ.2")]
     #[hl7(component = 2, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub units: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `MOC` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "MOC")]
 pub struct Moc<'a> {
     /// MOC.1 Monetary Amount
@@ -9436,19 +15713,36 @@ pub struct Moc<'a> {
     /// `MO`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MOC.1")]
     #[hl7(component = 1, datatype = MO, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub monetary_amount: ::core::option::Option<Mo<'a>>,
     /// MOC.2 Charge Code
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "MOC.2")]
     #[hl7(component = 2, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub charge_code: ::core::option::Option<Cwe<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PRL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PRL")]
 pub struct Prl<'a> {
     /// PRL.1 Parent Observation Identifier
@@ -9462,6 +15756,10 @@ pub struct Prl<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRL.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_observation_sub_identifier: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -9470,15 +15768,28 @@ pub struct Prl<'a> {
     /// `TX`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PRL.3")]
     #[hl7(component = 3, datatype = TX, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub parent_observation_value_descriptor: ::core::option::Option<
         ::hl7_runtime::types::Tx<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `NDL` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "NDL")]
 pub struct Ndl<'a> {
     /// NDL.1 Name
@@ -9486,73 +15797,126 @@ pub struct Ndl<'a> {
     /// `CNN`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NDL.1")]
     #[hl7(component = 1, datatype = CNN, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub name: ::core::option::Option<Cnn<'a>>,
     /// NDL.2 Start Date/time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NDL.2")]
     #[hl7(component = 2, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub start_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// NDL.3 End Date/time
     ///
     /// `DTM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NDL.3")]
     #[hl7(component = 3, datatype = DTM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub end_date_time: ::core::option::Option<::hl7_runtime::types::Dtm<'a>>,
     /// NDL.4 Point of Care
     ///
     /// `IS`, usage `O`, `0..1`, table 0302 (HL7 v2.7).
     #[doc(alias = "NDL.4")]
     #[hl7(component = 4, datatype = IS, usage = O, table = "0302")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub point_of_care: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.5 Room
     ///
     /// `IS`, usage `O`, `0..1`, table 0303 (HL7 v2.7).
     #[doc(alias = "NDL.5")]
     #[hl7(component = 5, datatype = IS, usage = O, table = "0303")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub room: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.6 Bed
     ///
     /// `IS`, usage `O`, `0..1`, table 0304 (HL7 v2.7).
     #[doc(alias = "NDL.6")]
     #[hl7(component = 6, datatype = IS, usage = O, table = "0304")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub bed: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.7 Facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "NDL.7")]
     #[hl7(component = 7, datatype = HD, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub facility: ::core::option::Option<Hd<'a>>,
     /// NDL.8 Location Status
     ///
     /// `IS`, usage `O`, `0..1`, table 0306 (HL7 v2.7).
     #[doc(alias = "NDL.8")]
     #[hl7(component = 8, datatype = IS, usage = O, table = "0306")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub location_status: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.9 Patient Location Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0305 (HL7 v2.7).
     #[doc(alias = "NDL.9")]
     #[hl7(component = 9, datatype = IS, usage = O, table = "0305")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub patient_location_type: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.10 Building
     ///
     /// `IS`, usage `O`, `0..1`, table 0307 (HL7 v2.7).
     #[doc(alias = "NDL.10")]
     #[hl7(component = 10, datatype = IS, usage = O, table = "0307")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub building: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// NDL.11 Floor
     ///
     /// `IS`, usage `O`, `0..1`, table 0308 (HL7 v2.7).
     #[doc(alias = "NDL.11")]
     #[hl7(component = 11, datatype = IS, usage = O, table = "0308")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub floor: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `CNN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "CNN")]
 pub struct Cnn<'a> {
     /// CNN.1 ID Number
@@ -9560,24 +15924,40 @@ pub struct Cnn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.1")]
     #[hl7(component = 1, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub id_number: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.2 Family Name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.2")]
     #[hl7(component = 2, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub family_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.3 Given Name
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub given_name: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.4 Second and Further Given Names or Initials Thereof
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.4")]
     #[hl7(component = 4, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub second_and_further_given_names_or_initials_thereof: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -9586,30 +15966,50 @@ pub struct Cnn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.5")]
     #[hl7(component = 5, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub suffix_e_g_jr_or_iii: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.6 Prefix (e.g., DR)
     ///
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.6")]
     #[hl7(component = 6, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub prefix_e_g_dr: ::core::option::Option<::hl7_runtime::types::St<'a>>,
     /// CNN.7 Degree (e.g., MD)
     ///
     /// `IS`, usage `O`, `0..1`, table 0360 (HL7 v2.7).
     #[doc(alias = "CNN.7")]
     #[hl7(component = 7, datatype = IS, usage = O, table = "0360")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub degree_e_g_md: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CNN.8 Source Table
     ///
     /// `IS`, usage `O`, `0..1`, table 0297 (HL7 v2.7).
     #[doc(alias = "CNN.8")]
     #[hl7(component = 8, datatype = IS, usage = O, table = "0297")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub source_table: ::core::option::Option<::hl7_runtime::types::Is<'a>>,
     /// CNN.9 Assigning Authority   - Namespace ID
     ///
     /// `IS`, usage `O`, `0..1`, table 0363 (HL7 v2.7).
     #[doc(alias = "CNN.9")]
     #[hl7(component = 9, datatype = IS, usage = O, table = "0363")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_namespace_id: ::core::option::Option<
         ::hl7_runtime::types::Is<'a>,
     >,
@@ -9618,6 +16018,10 @@ pub struct Cnn<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "CNN.10")]
     #[hl7(component = 10, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_universal_id: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -9626,15 +16030,28 @@ pub struct Cnn<'a> {
     /// `ID`, usage `O`, `0..1`, table 0301, length 6 (HL7 v2.7).
     #[doc(alias = "CNN.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 6, table = "0301")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub assigning_authority_universal_id_type: ::core::option::Option<
         ::hl7_runtime::types::Id<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `RPT` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "RPT")]
 pub struct Rpt<'a> {
     /// RPT.1 Repeat Pattern Code
@@ -9648,69 +16065,118 @@ pub struct Rpt<'a> {
     /// `ID`, usage `O`, `0..1`, table 0527, length 2 (HL7 v2.7).
     #[doc(alias = "RPT.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 2, table = "0527")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub calendar_alignment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RPT.3 Phase Range Begin Value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.3")]
     #[hl7(component = 3, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub phase_range_begin_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.4 Phase Range End Value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.4")]
     #[hl7(component = 4, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub phase_range_end_value: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.5 Period Quantity
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.5")]
     #[hl7(component = 5, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub period_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.6 Period Units
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.6")]
     #[hl7(component = 6, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub period_units: ::core::option::Option<Cwe<'a>>,
     /// RPT.7 Institution Specified Time
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.7).
     #[doc(alias = "RPT.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 1, table = "0136")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub institution_specified_time: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RPT.8 Event
     ///
     /// `ID`, usage `O`, `0..1`, table 0528, length 3 (HL7 v2.7).
     #[doc(alias = "RPT.8")]
     #[hl7(component = 8, datatype = ID, usage = O, len = 3, table = "0528")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
     /// RPT.9 Event Offset Quantity
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.9")]
     #[hl7(component = 9, datatype = NM, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_offset_quantity: ::core::option::Option<::hl7_runtime::types::Nm<'a>>,
     /// RPT.10 Event Offset Units
     ///
     /// `CWE`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.10")]
     #[hl7(component = 10, datatype = CWE, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub event_offset_units: ::core::option::Option<Cwe<'a>>,
     /// RPT.11 General Timing Specification
     ///
     /// `GTS`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "RPT.11")]
     #[hl7(component = 11, datatype = GTS, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub general_timing_specification: ::core::option::Option<
         ::hl7_runtime::types::Gts<'a>,
     >,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }
 /// The `PLN` data type.
 #[derive(Debug, Clone, PartialEq, ::hl7_runtime::Composite)]
+#[cfg_attr(
+    feature = "serde",
+    derive(
+        ::hl7_runtime::__private::serde::Serialize,
+        ::hl7_runtime::__private::serde::Deserialize
+    ),
+    serde(crate = "::hl7_runtime::__private::serde")
+)]
 #[hl7(id = "PLN")]
 pub struct Pln<'a> {
     /// PLN.1 ID Number
@@ -9730,6 +16196,10 @@ pub struct Pln<'a> {
     /// `ST`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PLN.3")]
     #[hl7(component = 3, datatype = ST, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub state_other_qualifying_information: ::core::option::Option<
         ::hl7_runtime::types::St<'a>,
     >,
@@ -9738,8 +16208,13 @@ pub struct Pln<'a> {
     /// `DT`, usage `O`, `0..1` (HL7 v2.7).
     #[doc(alias = "PLN.4")]
     #[hl7(component = 4, datatype = DT, usage = O)]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "::core::option::Option::is_none")
+    )]
     pub expiration_date: ::core::option::Option<::hl7_runtime::types::Dt<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
 }

@@ -65,6 +65,8 @@ use crate::structure::{Instance, Item};
 
 mod extra;
 mod meta;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub(crate) mod unmodeled;
 
 pub use extra::{ExtraSegment, ExtraSegments};

@@ -18,7 +18,8 @@ fn structures(version: &str) -> Vec<String> {
 #[test]
 fn stock_types_are_fresh() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../hl7-runtime/src/stock");
-    let builder = hl7_codegen::Builder::new();
+    let mut builder = hl7_codegen::Builder::new();
+    builder.serde(hl7_codegen::Serde::Feature("serde".to_owned()));
     let mut stale = Vec::new();
     for version in hl7_schema::defs::versions() {
         let structures = structures(version);
