@@ -1,7 +1,7 @@
 //! `#[derive(Composite)]`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{field_meta, krate, positioned, static_self, unmodeled_ident};
@@ -30,13 +30,11 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
         .iter()
         .map(|(n, f)| field_meta(&krate, lt, *n, f, Kind::Composite));
 
-    let mut lets = Vec::new();
     let mut inits = Vec::new();
     let mut empties = Vec::new();
     let mut writes = Vec::new();
     let mut reports = Vec::new();
-    for (i, (n, f)) in fields.iter().enumerate() {
-        let var = format_ident!("__f{}", i);
+    for (n, f) in &fields {
         let name = f.ident;
         let inner = f.inner;
         let span = f.original.ty.span();
@@ -54,8 +52,9 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
                 quote!(#p::Some(&self.#name)),
             ),
         };
-        lets.push(quote!(let #var = #parse;));
-        inits.push(quote!(#name: #var,));
+        // Built in place in the struct literal: typed values are large, and
+        // a local per field costs a copy of each.
+        inits.push(quote!(#name: #parse,));
         empties.push(quote!(#name: #empty,));
         writes.push(quote_spanned!(span=>
             #n => #p::write_component::<#inner>(#value, __out, __delims, __child),
@@ -97,7 +96,6 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
                 let mut __slots: [#p::Option<#krate::er7::Value<#lt>>; #max_pos] = [#p::None; #max_pos];
                 let mut __extra = #krate::typed::Unmodeled::new();
                 #p::read_composite(__value, &mut __slots, #mask, &mut __extra);
-                #(#lets)*
                 Self {
                     #(#inits)*
                     #rest_init

@@ -1,7 +1,7 @@
 //! `#[derive(Segment)]`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{field_meta, krate, positioned, static_self, unmodeled_ident};
@@ -24,12 +24,10 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
         .iter()
         .map(|(n, f)| field_meta(&krate, lt, *n, f, Kind::Segment));
 
-    let mut lets = Vec::new();
     let mut inits = Vec::new();
     let mut writes = Vec::new();
     let mut reports = Vec::new();
-    for (i, (n, f)) in fields.iter().enumerate() {
-        let var = format_ident!("__f{}", i);
+    for (n, f) in &fields {
         let name = f.ident;
         let inner = f.inner;
         let span = f.original.ty.span();
@@ -44,8 +42,9 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
                 quote_spanned!(span=> #p::field_repeated::<#inner>(__segment.field(#n)))
             }
         };
-        lets.push(quote!(let #var = #parse;));
-        inits.push(quote!(#name: #var,));
+        // Built in place in the struct literal: typed values are large, and
+        // a local per field costs a copy of each.
+        inits.push(quote!(#name: #parse,));
         let write = match f.shape {
             Shape::Single => {
                 quote_spanned!(span=> #p::write_field_single::<#inner>(&self.#name, #n, __rest, __out, __delims))
@@ -95,7 +94,6 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
                 #p::check_id(__segment, #id)?;
                 let mut __extra = #krate::typed::Unmodeled::new();
                 #p::begin_segment(__segment, &[#(#declared),*], &mut __extra);
-                #(#lets)*
                 #p::Ok(Self {
                     #(#inits)*
                     #rest_init

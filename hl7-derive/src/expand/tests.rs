@@ -91,7 +91,7 @@ fn composite_expansion_implements_both_traits() {
     );
     assert!(s.contains("constDATA_TYPE:&'staticstr=\"HD\""), "{s}");
     assert!(
-        s.contains("component_optional::<Is<'m>>(__parts.get(0usize))"),
+        s.contains("component_optional::<Is<'m>>(__slots[0usize].as_ref())"),
         "{s}"
     );
     assert!(
