@@ -16,7 +16,8 @@
 //!
 //! `HL7_MLLP_BENCH_MS` (3000) is how long each case runs. Arguments pick
 //! cases by label: `off-1`, `off-8`, `process-1`, `process-8`, `full-1`,
-//! `full-8`, `process-8-validate` (`-- process` runs every `process` case).
+//! `full-8`, `process-8-validate` (`-- process` runs every `process` case,
+//! `-- =process-8` only that one).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -130,7 +131,11 @@ fn main() -> ExitCode {
             },
             if validate { "-validate" } else { "" }
         );
-        if !filters.is_empty() && !filters.iter().any(|f| label.contains(f)) {
+        let picked = |f: &&str| match f.strip_prefix('=') {
+            Some(exact) => label == exact,
+            None => label.contains(f),
+        };
+        if !filters.is_empty() && !filters.iter().any(picked) {
             continue;
         }
         let case = Case {
