@@ -479,9 +479,14 @@ pub fn match_segments<'a, I>(structure: &Structure, ids: I) -> Matched
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let mut stack: Vec<Frame<'_>> = vec![Frame::new(&structure.children, 0, 1)];
+    let ids = ids.into_iter();
+    let mut root = Frame::new(&structure.children, 0, 1);
+    // The root holds most segments of a flat message: one allocation.
+    root.items.reserve(ids.size_hint().0.min(256));
+    let mut stack: Vec<Frame<'_>> = Vec::with_capacity(8);
+    stack.push(root);
     let mut unexpected = Vec::new();
-    for (position, id) in ids.into_iter().enumerate() {
+    for (position, id) in ids.enumerate() {
         let place = [Pass::Strict, Pass::Lenient, Pass::Overflow]
             .into_iter()
             .find_map(|p| find(&stack, id, p).map(|pl| (pl, p)));

@@ -669,6 +669,9 @@ struct PElem {
     max_len: u32,
     /// The usage when it needs no predicate ([`Run::resolve`] of it).
     fixed: Option<Usage>,
+    /// No format check, code list, binding or constant: a plain value
+    /// within its lengths needs no look at all.
+    light: bool,
 }
 
 /// The format checks of [`crate::types`], chosen once per element instead
@@ -776,6 +779,10 @@ impl Plan {
                 .as_deref()
                 .is_some_and(|t| t.strip_prefix("HL7").unwrap_or(t) == "0396");
             PElem {
+                light: fmt.is_none()
+                    && list.is_none()
+                    && e.bindings.is_empty()
+                    && e.constant.is_none(),
                 fixed: match e.usage {
                     Usage::C(Some(_)) => None,
                     Usage::C(None) | Usage::CE | Usage::IX | Usage::NA => Some(Usage::O),
@@ -1185,8 +1192,47 @@ impl Classes {
     }
 
     #[inline]
-    fn of(&self, raw: &[u8]) -> u8 {
-        raw.iter().fold(0, |f, &b| f | self.0[usize::from(b)])
+    fn of(&self, raw: &[u8], delims: &Delimiters) -> u8 {
+        // Eight bytes at a time: a byte equal to a delimiter is a zero byte
+        // of the word xor the delimiter repeated.
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        if raw.len() < 16 {
+            return raw.iter().fold(0, |f, &b| f | self.0[usize::from(b)]);
+        }
+        let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
+        let splat = [
+            LO * u64::from(delims.repetition),
+            LO * u64::from(delims.component),
+            LO * u64::from(delims.subcomponent),
+            LO * u64::from(delims.escape),
+        ];
+        let mut seen = [0u64; 5];
+        let mut words = raw.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            for (k, &d) in splat.iter().enumerate() {
+                seen[k] |= zero(word ^ d);
+            }
+            seen[4] |= word & HI;
+        }
+        let mut flags = words
+            .remainder()
+            .iter()
+            .fold(0, |f, &b| f | self.0[usize::from(b)]);
+        let classes = [
+            Classes::REP,
+            Classes::COMP,
+            Classes::SUB,
+            Classes::ESC,
+            Classes::HIGH,
+        ];
+        for (m, class) in seen.into_iter().zip(classes) {
+            if m != 0 {
+                flags |= class;
+            }
+        }
+        flags
     }
 }
 
@@ -1344,6 +1390,33 @@ impl Tri {
     }
 }
 
+/// [`Run::path`]: a path written straight into a message.
+struct PathOf<'r, 'v, 'm> {
+    r: &'r Run<'v, 'm>,
+    at: At,
+}
+
+impl fmt::Display for PathOf<'_, '_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (r, at) = (self.r, self.at);
+        let occ = r.occ.get(at.pos).copied().unwrap_or(1);
+        write!(f, "{}[{occ}]", r.seg_name(at.pos))?;
+        if at.field() > 0 {
+            write!(f, "-{}", at.field())?;
+            if at.rep() > 1 {
+                write!(f, "[{}]", at.rep())?;
+            }
+            if at.comp() > 0 {
+                write!(f, ".{}", at.comp())?;
+                if at.sub() > 0 {
+                    write!(f, ".{}", at.sub())?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 struct Run<'v, 'm> {
     v: &'v Validator,
     p: &'v Profile,
@@ -1367,16 +1440,29 @@ struct Run<'v, 'm> {
 
 impl<'v, 'm> Run<'v, 'm> {
     fn new(v: &'v Validator, msg: &'m Message<'m>) -> Self {
-        let mut seen: Vec<(&str, u32)> = Vec::with_capacity(msg.segment_count().min(64));
+        // Counts per segment id: the first ids on the stack, more (rare)
+        // in a vector.
+        let mut few: [(&str, u32); 24] = [("", 0); 24];
+        let mut n_few = 0;
+        let mut more: Vec<(&str, u32)> = Vec::new();
         let occ = msg
             .segments()
             .map(|s| {
                 let id = s.id();
-                if let Some(e) = seen.iter_mut().find(|(i, _)| same_id(i, id)) {
+                if let Some(e) = few[..n_few]
+                    .iter_mut()
+                    .chain(more.iter_mut())
+                    .find(|(i, _)| same_id(i, id))
+                {
                     e.1 += 1;
                     e.1
                 } else {
-                    seen.push((id, 1));
+                    if n_few < few.len() {
+                        few[n_few] = (id, 1);
+                        n_few += 1;
+                    } else {
+                        more.push((id, 1));
+                    }
                     1
                 }
             })
@@ -1497,7 +1583,13 @@ impl<'v, 'm> Run<'v, 'm> {
         s.push(']');
     }
 
-    fn path(&self, at: At) -> String {
+    /// The path of `at`, to format into a message (without a string of
+    /// its own).
+    fn path(&self, at: At) -> PathOf<'_, 'v, 'm> {
+        PathOf { r: self, at }
+    }
+
+    fn path_string(&self, at: At) -> String {
         let mut s = String::with_capacity(24);
         self.push_seg_path(&mut s, at.pos);
         if at.field() > 0 {
@@ -1563,7 +1655,7 @@ impl<'v, 'm> Run<'v, 'm> {
             None => (seg.map_or(0, |s| s.offset() + s.raw().len()), 0),
         };
         Location {
-            path: self.path(at),
+            path: self.path_string(at),
             segment: Some(at.pos),
             line: at.pos + 1,
             column: off.saturating_sub(seg_off) + 1,
@@ -1861,7 +1953,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     Node::Seg(seg)
                 }),
             };
-            let flags = self.classes.of(raw);
+            let flags = self.classes.of(raw, &self.d);
             let reps = Split::new(raw, self.d.repetition, flags & Classes::REP != 0);
             let raw = Some(raw);
             if usage.forbids() {
@@ -2126,12 +2218,22 @@ impl<'v, 'm> Run<'v, 'm> {
                         cpe.def.name
                     )
                 });
-            } else if cpe.composite && level < 2 {
+                continue;
+            }
+            // The field's byte classes, narrowed to this component when
+            // the field has bytes that make its values need a closer look
+            // (most components of such a field have none).
+            let field_flags = self.flags;
+            if level == 1 && field_flags & (Classes::SUB | Classes::ESC | Classes::HIGH) != 0 {
+                self.flags = self.classes.of(part, &self.d);
+            }
+            if cpe.composite && level < 2 {
                 self.element(cat, cpe, part, level + 1);
             } else if !self.full() && part != b"\"\"" {
                 // A leaf: straight to its checks.
                 self.primitive(cat, cpe, cpe.dt.is_some(), part, level + 1);
             }
+            self.flags = field_flags;
         }
         for &i in &dt.when_absent {
             if i < 64 && present & (1 << i) != 0 {
@@ -2196,8 +2298,45 @@ impl<'v, 'm> Run<'v, 'm> {
         }
     }
 
-    #[inline(never)]
+    /// Checks a leaf value: inline for the common value that needs no
+    /// check (no escapes, non-ASCII bytes or separators of the level
+    /// below in its field, nothing to check beyond lengths it meets).
+    #[inline]
     fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
+        let below = match level {
+            1 => Classes::COMP,
+            2 => Classes::SUB,
+            _ => 0,
+        };
+        // A value without escapes, non-ASCII bytes or separators of the
+        // level below is its own text: when every check passes on the
+        // bytes, there is nothing to report and nothing more to do. Any
+        // failure goes to the full checks, which report in their order.
+        if self.flags & (Classes::ESC | Classes::HIGH | below) == 0
+            && !pe.bindings
+            && raw.len() <= pe.max_len as usize
+            && raw.len() >= pe.min_len as usize
+        {
+            if pe.light {
+                return;
+            }
+            let separator = if level == 1 {
+                self.d.component
+            } else {
+                self.d.subcomponent
+            };
+            let ok = pe.fmt.is_none_or(|check| check.run(raw, separator).is_ok())
+                && (!pe.constant || pe.def.constant.as_ref().is_none_or(|c| c.as_bytes() == raw))
+                && pe.list.as_ref().is_none_or(|list| list.codes.contains(raw));
+            if ok {
+                return;
+            }
+        }
+        self.primitive_checks(at, pe, known, raw, level);
+    }
+
+    #[inline(never)]
+    fn primitive_checks(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
         let def = &pe.def;
         let d = self.d;
         // One pass: escapes, non-ASCII bytes, and a separator of the level
