@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Composite, Elem, Group, Member, Message, Module, Segment, Shape, Ty};
+use crate::ir::{Composite, Elem, Group, Member, Message, Module, Segment, Shape, Table, Ty};
 use crate::naming::ident;
 
 /// What the emitter needs besides the IR.
@@ -65,11 +65,45 @@ impl Emit<'_> {
         let segments = m.segments.iter().map(|s| self.segment(s, m));
         let groups = m.groups.iter().map(|g| self.group(g));
         let messages = m.messages.iter().map(|msg| self.message(msg, m));
+        let tables = m.tables.iter().map(|t| self.table(t));
         quote! {
             #(#messages)*
             #(#groups)*
             #(#segments)*
             #(#composites)*
+            #(#tables)*
+        }
+    }
+
+    fn table(&self, t: &Table) -> TokenStream {
+        let rt = self.runtime;
+        let name = format_ident!("{}", t.rust);
+        let id = &t.id;
+        let krate = self.crate_attr.map(|c| quote!(crate = #c,));
+        let docs = doc_lines(&[
+            format!("HL7 table {}: {}.", t.id, t.name),
+            String::new(),
+            "Codes from HL7 Terminology; any other value is kept in `Other`.".to_owned(),
+        ]);
+        let variants = t.codes.iter().map(|(v, code, display)| {
+            let v = format_ident!("{}", v);
+            let doc = doc_lines(&[format!("`{code}`: {display}")]);
+            quote! {
+                #doc
+                #[hl7(code = #code)]
+                #v,
+            }
+        });
+        quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, #rt::Table)]
+            #[hl7(#krate table = #id, datatype = ID)]
+            pub enum #name<'a> {
+                #(#variants)*
+                /// A value that is not one of the table's codes, as sent.
+                #[hl7(other)]
+                Other(#rt::types::Id<'a>),
+            }
         }
     }
 
@@ -131,7 +165,7 @@ impl Emit<'_> {
                 let t = format_ident!("{}", rust);
                 quote!(#rt::types::#t<'a>)
             }
-            Ty::Composite(rust) => {
+            Ty::Composite(rust) | Ty::Table(rust) => {
                 let t = format_ident!("{}", rust);
                 quote!(#t<'a>)
             }
@@ -147,7 +181,7 @@ impl Emit<'_> {
         let mut keys = vec![quote!(#key = #pos)];
         let exact = match &e.ty {
             Ty::Primitive { exact, .. } => *exact,
-            Ty::Composite(_) => true,
+            Ty::Composite(_) | Ty::Table(_) => true,
         };
         if exact && e.code.bytes().all(|b| b.is_ascii_alphanumeric()) && !e.code.is_empty() {
             let dt = format_ident!("{}", e.code);

@@ -25,6 +25,18 @@ pub(crate) enum Ty {
     Primitive { rust: &'static str, exact: bool },
     /// A generated composite struct.
     Composite(String),
+    /// A generated enum of an HL7 table's codes (`ID` values).
+    Table(String),
+}
+
+/// An enum of an HL7 table's codes.
+#[derive(Clone, Debug)]
+pub(crate) struct Table {
+    pub(crate) rust: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// (variant, code, display)
+    pub(crate) codes: Vec<(String, String, String)>,
 }
 
 /// A field of a segment, or a component of a composite.
@@ -104,6 +116,11 @@ pub(crate) struct Module {
     pub(crate) segments: Vec<Segment>,
     pub(crate) groups: Vec<Group>,
     pub(crate) messages: Vec<Message>,
+    pub(crate) tables: Vec<Table>,
+    /// The version's definitions, for table codes.
+    defs: Option<hl7_schema::defs::Version>,
+    /// table id → index in `tables`.
+    table_index: BTreeMap<String, usize>,
     /// Rust type names in use.
     names: Unique,
     /// (version, composite flavor) → index in `composites`.
@@ -114,10 +131,69 @@ pub(crate) struct Module {
 
 impl Module {
     pub(crate) fn new(version: Option<String>) -> Self {
+        let defs = version
+            .as_deref()
+            .and_then(|v| hl7_schema::defs::Version::load(v).ok());
         Module {
             version,
+            defs,
             ..Module::default()
         }
+    }
+
+    /// The enum for HL7 table `id`, registered on first use; `None` when
+    /// the table is not HL7-defined or the version has no codes for it.
+    fn table(&mut self, id: &str) -> Option<String> {
+        use hl7_schema::defs::TableKind;
+        if let Some(&i) = self.table_index.get(id) {
+            return Some(self.tables[i].rust.clone());
+        }
+        let t = self.defs.as_ref()?.table(id)?;
+        if !matches!(t.kind, TableKind::Hl7 | TableKind::Hl7Extensible) || t.codes.is_empty() {
+            return None;
+        }
+        let title = t
+            .name
+            .trim_start_matches("HL7 ")
+            .trim_start_matches("User ")
+            .to_owned();
+        let mut variants: Vec<String> = Vec::new();
+        let mut codes = Vec::new();
+        for c in &t.codes {
+            if c.code.is_empty()
+                || codes
+                    .iter()
+                    .any(|(_, code, _): &(String, String, String)| *code == c.code)
+            {
+                continue;
+            }
+            let words = c.display.split_whitespace().count();
+            let mut v = if (1..=4).contains(&words) {
+                upper_camel(&c.display)
+            } else {
+                upper_camel(&c.code)
+            };
+            if v.starts_with('_') || v == "Unnamed" || v == "Other" || v == "Self" {
+                v = format!("Code{}", upper_camel(&c.code).trim_start_matches('_'));
+            }
+            let base = v.clone();
+            let mut n = 2;
+            while variants.contains(&v) {
+                v = format!("{base}{n}");
+                n += 1;
+            }
+            variants.push(v.clone());
+            codes.push((v, c.code.clone(), c.display.clone()));
+        }
+        let rust = self.names.name(type_name(&title, "Code"));
+        self.table_index.insert(id.to_owned(), self.tables.len());
+        self.tables.push(Table {
+            rust: rust.clone(),
+            id: id.to_owned(),
+            name: title,
+            codes,
+        });
+        Some(rust)
     }
 
     /// Adds every message of `profile` and what they use.
@@ -261,7 +337,13 @@ impl Module {
             let Some((usage, shape, min, max)) = element_shape(e, component) else {
                 continue;
             };
-            let (code, ty) = self.data_type(profile, &e.datatype, depth);
+            let (code, mut ty) = self.data_type(profile, &e.datatype, depth);
+            if code == "ID"
+                && let Some(t) = &e.table
+                && let Some(rust) = self.table(t)
+            {
+                ty = Ty::Table(rust);
+            }
             out.push(Elem {
                 position: e.position,
                 rust,

@@ -75,6 +75,25 @@
 //! `ExtraSegments<'a>`: segments the structure does not expect, kept where
 //! they stood.
 //!
+//! # Tables
+//!
+//! `#[derive(Table)]` takes an enum of a table's codes: on the enum
+//! `table = "0008"` and `datatype = ID` (the data type of the codes,
+//! checked against the `Other` variant's type), on each unit variant
+//! `code = "AA"`, and `other` on the one variant `Other(T)` that keeps any
+//! other value, so unknown codes survive a round trip:
+//!
+//! ```ignore
+//! #[derive(hl7_runtime::Table)]
+//! #[hl7(table = "0008", datatype = ID)]
+//! enum AcknowledgmentCode<'a> {
+//!     #[hl7(code = "AA")]
+//!     ApplicationAccept,
+//!     #[hl7(other)]
+//!     Other(hl7_runtime::types::Id<'a>),
+//! }
+//! ```
+//!
 //! Every mistake in a struct is reported in one build, on the offending
 //! tokens.
 
@@ -110,6 +129,16 @@ pub fn derive_group(input: TokenStream) -> TokenStream {
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::message(&input).into()
+}
+
+/// Implements `hl7_runtime::typed::DataType` for an enum of an HL7 table's
+/// codes with an `Other` variant (`#[hl7(table = "0008", datatype = ID)]`,
+/// `#[hl7(code = "AA")]` per variant, `#[hl7(other)] Other(Id<'a>)`);
+/// see the crate docs.
+#[proc_macro_derive(Table, attributes(hl7))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::table(&input).into()
 }
 
 /// Implements `hl7_runtime::typed::Composite` and `DataType`; see the crate

@@ -13,6 +13,46 @@ pub use crate::typed::{
 };
 #[cfg(feature = "serde")]
 pub use ::serde;
+
+pub use crate::__table_serde as table_serde;
+
+/// serde for a `#[derive(Table)]` enum: the code as a string (nothing
+/// without the `serde` feature).
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __table_serde {
+    ($t:ident, $lt:lifetime) => {
+        impl<$lt> $crate::__private::serde::Serialize for $t<$lt> {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                s.serialize_str(&::std::string::String::from_utf8_lossy(self.code()))
+            }
+        }
+
+        impl<'de, $lt> $crate::__private::serde::Deserialize<'de> for $t<$lt> {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                let s =
+                    <::std::string::String as $crate::__private::serde::Deserialize>::deserialize(
+                        d,
+                    )?;
+                ::core::result::Result::Ok(Self::from_code(s.into_bytes()))
+            }
+        }
+    };
+}
+
+/// serde for a `#[derive(Table)]` enum: nothing without the `serde` feature.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __table_serde {
+    ($t:ident, $lt:lifetime) => {};
+}
 pub use ::std::sync::OnceLock;
 
 pub use ::core::option::Option::{self, None, Some};

@@ -61,7 +61,7 @@ pub mod xml;
 pub mod __private;
 
 #[cfg(feature = "derive")]
-pub use hl7_derive::{Composite, Group, Message, Segment};
+pub use hl7_derive::{Composite, Group, Message, Segment, Table};
 
 /// Includes the code `hl7-codegen` wrote for a profile into a module.
 ///

@@ -88,7 +88,7 @@ fn handle(msg: &Message<'_>) -> Result<(), Box<dyn std::error::Error>> {
             if let Some(zpx) = &adt.zpx {
                 println!(
                     "  portal enrolled: {:?}",
-                    zpx.portal_enrolled.as_ref().map(|p| lossy(p.wire()))
+                    zpx.portal_enrolled.as_ref().map(|p| lossy(p.code()))
                 );
             }
             // pid.ssn_number_patient does not exist: Riverside forbids PID-19.
@@ -102,7 +102,7 @@ fn handle(msg: &Message<'_>) -> Result<(), Box<dyn std::error::Error>> {
                         let obx = &obs.obx;
                         // OBX-5 is typed at run time from OBX-2.
                         let value = obx.observation_value.first().map(|v| {
-                            match v.typed(&lossy(obx.value_type.wire())) {
+                            match v.typed(&lossy(obx.value_type.code())) {
                                 VariesValue::Nm(nm) => format!("{:?}", nm.to_f64().ok().flatten()),
                                 VariesValue::Ft(ft) => ft.text().into_owned(),
                                 other => format!("{other:?}"),
@@ -123,7 +123,7 @@ fn handle(msg: &Message<'_>) -> Result<(), Box<dyn std::error::Error>> {
                                 .map(|t| t.text())
                                 .unwrap_or_default(),
                             value.unwrap_or_default(),
-                            lossy(obx.observation_result_status.wire()),
+                            lossy(obx.observation_result_status.code()),
                         );
                     }
                 }

@@ -4,6 +4,9 @@ mod composite;
 mod fallback;
 mod members;
 mod segment;
+mod table;
+
+pub(crate) use table::expand as table;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};

@@ -19,7 +19,7 @@
 //! let name = &result.patient.as_ref().unwrap().pid.patient_name[0];
 //! assert_eq!(name.family_name.as_ref().unwrap().surname.text(), "O'BRIEN");
 //! let obx = &result.order_observation[0].observation[0].obx;
-//! assert_eq!(obx.value_type.as_ref().unwrap().wire(), b"NM");
+//! assert_eq!(obx.value_type.as_ref().unwrap().code(), b"NM"); // table 0125, an enum
 //! assert_eq!(oru.to_er7(msg.delimiters()), msg.as_bytes());
 //! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -3069,7 +3069,9 @@ pub struct Msh<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub accept_acknowledgment_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub accept_acknowledgment_type: ::core::option::Option<
+        AcceptApplicationAcknowledgmentConditions<'a>,
+    >,
     /// MSH-16 Application Acknowledgment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.4).
@@ -3080,7 +3082,7 @@ pub struct Msh<'a> {
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
     pub application_acknowledgment_type: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
+        AcceptApplicationAcknowledgmentConditions<'a>,
     >,
     /// MSH-17 Country Code
     ///
@@ -3109,7 +3111,7 @@ pub struct Msh<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
     )]
-    pub character_set: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
+    pub character_set: ::std::vec::Vec<AlternateCharacterSets<'a>>,
     /// MSH-19 Principal Language Of Message
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.4).
@@ -3130,7 +3132,7 @@ pub struct Msh<'a> {
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
     pub alternate_character_set_handling_scheme: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
+        AlternateCharacterSetHandlingScheme<'a>,
     >,
     /// MSH-21 Conformance Statement ID
     ///
@@ -3177,7 +3179,7 @@ pub struct Evn<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub event_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub event_type_code: ::core::option::Option<EventType<'a>>,
     /// EVN-2 Recorded Date/Time
     ///
     /// `TS`, usage `R`, `1..1`, length 26 (HL7 v2.4).
@@ -3515,7 +3517,7 @@ pub struct Pid<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub multiple_birth_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub multiple_birth_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PID-25 Birth Order
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.4).
@@ -3585,7 +3587,7 @@ pub struct Pid<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub patient_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub patient_death_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PID-31 Identity Unknown Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -3595,7 +3597,7 @@ pub struct Pid<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub identity_unknown_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub identity_unknown_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PID-32 Identity Reliability Code
     ///
     /// `IS`, usage `O`, `0..*`, table 0445, length 20 (HL7 v2.4).
@@ -3789,7 +3791,7 @@ pub struct Pd1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub separate_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub separate_bill: ::core::option::Option<YesNoIndicator<'a>>,
     /// PD1-10 Duplicate Patient
     ///
     /// `CX`, usage `O`, `0..*`, length 250 (HL7 v2.4).
@@ -3819,7 +3821,7 @@ pub struct Pd1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub protection_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PD1-13 Protection Indicator Effective Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.4).
@@ -3959,7 +3961,7 @@ pub struct Rol<'a> {
     /// `ID`, usage `R`, `1..1`, table 0287, length 2 (HL7 v2.4).
     #[doc(alias = "ROL-2")]
     #[hl7(field = 2, datatype = ID, usage = R, len = 2, table = "0287")]
-    pub action_code: ::hl7_runtime::types::Id<'a>,
+    pub action_code: ProblemGoalActionCode<'a>,
     /// ROL-3 Role-ROL
     ///
     /// `CE`, usage `R`, `1..1`, table 0443, length 250 (HL7 v2.4).
@@ -4325,7 +4327,7 @@ pub struct Nk1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub protection_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// NK1-24 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.4).
@@ -5271,9 +5273,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub employment_illness_related_indicator: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub employment_illness_related_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-16 Purge Status Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0213, length 1 (HL7 v2.4).
@@ -5313,7 +5313,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub retention_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub retention_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-20 Expected Number of Insurance Plans
     ///
     /// `NM`, usage `O`, `0..1`, length 1 (HL7 v2.4).
@@ -5345,7 +5345,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub visit_protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub visit_protection_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-23 Clinic Organization Name
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.4).
@@ -5447,7 +5447,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub billing_media_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub billing_media_code: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-33 Expected Surgery Date and Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.4).
@@ -5469,7 +5469,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub military_partnership_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub military_partnership_code: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-35 Military Non-Availability Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -5479,9 +5479,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub military_non_availability_code: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub military_non_availability_code: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-36 Newborn Baby Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -5491,7 +5489,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub newborn_baby_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub newborn_baby_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-37 Baby Detained Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -5501,7 +5499,7 @@ pub struct Pv2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub baby_detained_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub baby_detained_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PV2-38 Mode of Arrival Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0430, length 250 (HL7 v2.4).
@@ -5683,7 +5681,7 @@ pub struct Db1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub disability_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub disability_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// DB1-5 Disability Start Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.4).
@@ -5765,7 +5763,7 @@ pub struct Obx<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub value_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub value_type: ::core::option::Option<ValueType<'a>>,
     /// OBX-3 Observation Identifier
     ///
     /// `CE`, usage `R`, `1..1`, length 250 (HL7 v2.4).
@@ -5841,13 +5839,13 @@ pub struct Obx<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub nature_of_abnormal_test: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub nature_of_abnormal_test: ::core::option::Option<NatureOfAbnormalTesting<'a>>,
     /// OBX-11 Observation Result Status
     ///
     /// `ID`, usage `R`, `1..1`, table 0085, length 1 (HL7 v2.4).
     #[doc(alias = "OBX-11")]
     #[hl7(field = 11, datatype = ID, usage = R, len = 1, table = "0085")]
-    pub observation_result_status: ::hl7_runtime::types::Id<'a>,
+    pub observation_result_status: ObservationResultStatusCodesInterpretation<'a>,
     /// OBX-12 Date Last Observation Normal Value
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.4).
@@ -6101,7 +6099,7 @@ pub struct Dg1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub drg_approval_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// DG1-10 DRG Grouper Review Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0056, length 2 (HL7 v2.4).
@@ -6191,7 +6189,7 @@ pub struct Dg1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub confidential_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// DG1-19 Attestation Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.4).
@@ -6249,7 +6247,7 @@ pub struct Drg<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub drg_approval_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub drg_approval_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// DRG-4 DRG Grouper Review Code
     ///
     /// `IS`, usage `O`, `0..1`, table 0056, length 2 (HL7 v2.4).
@@ -6319,7 +6317,7 @@ pub struct Drg<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub confidential_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub confidential_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// DRG-11 DRG Transfer Type
     ///
     /// `IS`, usage `O`, `0..1`, table 0415, length 21 (HL7 v2.4).
@@ -6795,9 +6793,7 @@ pub struct Gt1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub guarantor_billing_hold_flag: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub guarantor_billing_hold_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// GT1-23 Guarantor Credit Rating Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0341, length 250 (HL7 v2.4).
@@ -6829,7 +6825,7 @@ pub struct Gt1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub guarantor_death_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub guarantor_death_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// GT1-26 Guarantor Charge Adjustment Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0218, length 250 (HL7 v2.4).
@@ -6987,7 +6983,7 @@ pub struct Gt1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub protection_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// GT1-40 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.4).
@@ -7403,7 +7399,7 @@ pub struct In1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub notice_of_admission_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub notice_of_admission_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN1-24 Notice Of Admission Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.4).
@@ -7423,7 +7419,7 @@ pub struct In1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub report_of_eligibility_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub report_of_eligibility_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN1-26 Report Of Eligibility Date
     ///
     /// `DT`, usage `O`, `0..1`, length 8 (HL7 v2.4).
@@ -7875,9 +7871,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub military_non_avail_cert_on_file: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub military_non_avail_cert_on_file: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-19 Baby Coverage
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -7887,7 +7881,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub baby_coverage: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub baby_coverage: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-20 Combine Baby Bill
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -7897,7 +7891,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub combine_baby_bill: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub combine_baby_bill: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-21 Blood Deductible
     ///
     /// `ST`, usage `O`, `0..1`, length 1 (HL7 v2.4).
@@ -8109,7 +8103,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub protection_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub protection_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-38 Student Indicator
     ///
     /// `IS`, usage `O`, `0..1`, table 0231, length 2 (HL7 v2.4).
@@ -8431,7 +8425,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub suspend_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub suspend_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-67 Copay Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -8441,7 +8435,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub copay_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub copay_limit_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-68 Stoploss Limit Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -8451,7 +8445,7 @@ pub struct In2<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub stoploss_limit_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub stoploss_limit_flag: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN2-69 Insured Organization Name And ID
     ///
     /// `XON`, usage `O`, `0..*`, length 250 (HL7 v2.4).
@@ -8553,7 +8547,7 @@ pub struct In3<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub certification_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub certification_required: ::core::option::Option<YesNoIndicator<'a>>,
     /// IN3-5 Penalty
     ///
     /// `MOP`, usage `O`, `0..1`, table 0148, length 10 (HL7 v2.4).
@@ -8869,9 +8863,7 @@ pub struct Acc<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub accident_job_related_indicator: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub accident_job_related_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// ACC-6 Accident Death Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 12 (HL7 v2.4).
@@ -8881,7 +8873,7 @@ pub struct Acc<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub accident_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub accident_death_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// ACC-7 Entered By
     ///
     /// `XCN`, usage `O`, `0..1`, length 250 (HL7 v2.4).
@@ -8921,7 +8913,7 @@ pub struct Acc<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub police_notified_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub police_notified_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -9437,7 +9429,7 @@ pub struct Pda<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub death_certified_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub death_certified_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PDA-4 Death Certificate Signed Date/Time
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.4).
@@ -9469,7 +9461,7 @@ pub struct Pda<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub autopsy_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub autopsy_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PDA-7 Autopsy Start and End Date/Time
     ///
     /// `DR`, usage `O`, `0..1`, length 53 (HL7 v2.4).
@@ -9499,7 +9491,7 @@ pub struct Pda<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub coroner_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub coroner_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -9861,7 +9853,7 @@ pub struct Nte<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub source_of_comment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub source_of_comment: ::core::option::Option<SourceOfComment<'a>>,
     /// NTE-3 Comment
     ///
     /// `FT`, usage `O`, `0..*`, length 65536 (HL7 v2.4).
@@ -9905,7 +9897,7 @@ pub struct Orc<'a> {
     /// `ID`, usage `R`, `1..1`, table 0119, length 2 (HL7 v2.4).
     #[doc(alias = "ORC-1")]
     #[hl7(field = 1, datatype = ID, usage = R, len = 2, table = "0119")]
-    pub order_control: ::hl7_runtime::types::Id<'a>,
+    pub order_control: OrderControlCodes<'a>,
     /// ORC-2 Placer Order Number
     ///
     /// `EI`, usage `C`, `0..1`, length 22 (HL7 v2.4).
@@ -9945,7 +9937,7 @@ pub struct Orc<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub order_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub order_status: ::core::option::Option<OrderStatus<'a>>,
     /// ORC-6 Response Flag
     ///
     /// `ID`, usage `O`, `0..1`, table 0121, length 1 (HL7 v2.4).
@@ -9955,7 +9947,7 @@ pub struct Orc<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub response_flag: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub response_flag: ::core::option::Option<ResponseFlag<'a>>,
     /// ORC-7 Quantity/Timing
     ///
     /// `TQ`, usage `O`, `0..*`, length 200 (HL7 v2.4).
@@ -10269,7 +10261,7 @@ pub struct Obr<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub specimen_action_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub specimen_action_code: ::core::option::Option<SpecimenActionCode<'a>>,
     /// OBR-12 Danger Code
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.4).
@@ -10403,7 +10395,7 @@ pub struct Obr<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub diagnostic_serv_sect_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub diagnostic_serv_sect_id: ::core::option::Option<DiagnosticServiceSectionId<'a>>,
     /// OBR-25 Result Status +
     ///
     /// `ID`, usage `C`, `0..1`, table 0123, length 1 (HL7 v2.4).
@@ -10413,7 +10405,7 @@ pub struct Obr<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub result_status: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub result_status: ::core::option::Option<ResultStatus<'a>>,
     /// OBR-26 Parent Result +
     ///
     /// `PRL`, usage `O`, `0..1`, length 400 (HL7 v2.4).
@@ -10463,7 +10455,7 @@ pub struct Obr<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub transportation_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub transportation_mode: ::core::option::Option<TransportationMode<'a>>,
     /// OBR-31 Reason for Study
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.4).
@@ -10575,7 +10567,7 @@ pub struct Obr<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub transport_arranged: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub transport_arranged: ::core::option::Option<TransportArranged<'a>>,
     /// OBR-42 Escort Required
     ///
     /// `ID`, usage `O`, `0..1`, table 0225, length 1 (HL7 v2.4).
@@ -10585,7 +10577,7 @@ pub struct Obr<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub escort_required: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub escort_required: ::core::option::Option<EscortRequired<'a>>,
     /// OBR-43 Planned Patient Transport Comment
     ///
     /// `CE`, usage `O`, `0..*`, length 250 (HL7 v2.4).
@@ -10855,7 +10847,7 @@ pub struct Rq1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub taxable: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub taxable: ::core::option::Option<YesNoIndicator<'a>>,
     /// RQ1-7 Substitute Allowed
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.4).
@@ -10865,7 +10857,7 @@ pub struct Rq1<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub substitute_allowed: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub substitute_allowed: ::core::option::Option<YesNoIndicator<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -10977,7 +10969,7 @@ pub struct Rxo<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub allow_substitutions: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub allow_substitutions: ::core::option::Option<AllowSubstitution<'a>>,
     /// RXO-10 Requested Dispense Code
     ///
     /// `CE`, usage `O`, `0..1`, length 250 (HL7 v2.4).
@@ -11047,7 +11039,7 @@ pub struct Rxo<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub needs_human_review: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub needs_human_review: ::core::option::Option<YesNoIndicator<'a>>,
     /// RXO-17 Requested Give Per (Time Unit)
     ///
     /// `ST`, usage `C`, `0..1`, length 20 (HL7 v2.4).
@@ -11153,7 +11145,7 @@ pub struct Ods<'a> {
     /// `ID`, usage `R`, `1..1`, table 0159, length 1 (HL7 v2.4).
     #[doc(alias = "ODS-1")]
     #[hl7(field = 1, datatype = ID, usage = R, len = 1, table = "0159")]
-    pub r#type: ::hl7_runtime::types::Id<'a>,
+    pub r#type: DietCodeSpecificationType<'a>,
     /// ODS-2 Service Period
     ///
     /// `CE`, usage `O`, `0..10`, length 250 (HL7 v2.4).
@@ -11697,7 +11689,7 @@ pub struct Blg<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub charge_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub charge_type: ::core::option::Option<ChargeType<'a>>,
     /// BLG-3 Account ID
     ///
     /// `CX`, usage `O`, `0..1`, length 100 (HL7 v2.4).
@@ -11745,7 +11737,7 @@ pub struct Dsc<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub continuation_style: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub continuation_style: ::core::option::Option<ContinuationStyleCode<'a>>,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -11792,7 +11784,7 @@ pub struct Hd<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub universal_id_type: ::core::option::Option<UniversalIdType<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -12380,7 +12372,7 @@ pub struct Cx<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub identifier_type_code_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub identifier_type_code_id: ::core::option::Option<IdentifierType<'a>>,
     /// CX.6 assigning facility
     ///
     /// `HD`, usage `O`, `0..1` (HL7 v2.4).
@@ -13055,7 +13047,7 @@ pub struct Ei<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub universal_id_type: ::core::option::Option<UniversalIdType<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -13310,7 +13302,7 @@ pub struct Cp<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub price_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub price_type: ::core::option::Option<PriceType<'a>>,
     /// CP.3 from value
     ///
     /// `NM`, usage `O`, `0..1` (HL7 v2.4).
@@ -13350,7 +13342,7 @@ pub struct Cp<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "::core::option::Option::is_none")
     )]
-    pub range_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub range_type: ::core::option::Option<CpRangeType<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -15168,4 +15160,2953 @@ pub struct Ccd<'a> {
     #[hl7(unmodeled)]
     #[cfg_attr(feature = "serde", serde(skip))]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
+}
+/// HL7 table 0301: Universal ID Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0301", datatype = ID)]
+pub enum UniversalIdType<'a> {
+    /// `CAP`: College of American Pathologist Accreditation Number
+    #[hl7(code = "CAP")]
+    Cap,
+    /// `CLIA`: Clinical Laboratory Improvement Amendments
+    #[hl7(code = "CLIA")]
+    ClinicalLaboratoryImprovementAmendments,
+    /// `CLIP`: Clinical laboratory Improvement Program
+    #[hl7(code = "CLIP")]
+    ClinicalLaboratoryImprovementProgram,
+    /// `DNS`: Domain Name System
+    #[hl7(code = "DNS")]
+    DomainNameSystem,
+    /// `EUI64`: IEEE 64-bit Extended Unique Identifier
+    #[hl7(code = "EUI64")]
+    Eui64,
+    /// `GUID`: globally unique identifier
+    #[hl7(code = "GUID")]
+    GloballyUniqueIdentifier,
+    /// `HCD`: CEN Healthcare Coding Identifier
+    #[hl7(code = "HCD")]
+    CenHealthcareCodingIdentifier,
+    /// `HL7`: HL7 registration schemes
+    #[hl7(code = "HL7")]
+    Hl7RegistrationSchemes,
+    /// `ISO`: ISO Object Identifier
+    #[hl7(code = "ISO")]
+    IsoObjectIdentifier,
+    /// `L`: Local
+    #[hl7(code = "L")]
+    Local,
+    /// `L,M,N`: Local
+    #[hl7(code = "L,M,N")]
+    Local2,
+    /// `M`: Local
+    #[hl7(code = "M")]
+    Local3,
+    /// `N`: Local
+    #[hl7(code = "N")]
+    Local4,
+    /// `NPI`: US National Provider Identifier
+    #[hl7(code = "NPI")]
+    UsNationalProviderIdentifier,
+    /// `Random`: Random
+    #[hl7(code = "Random")]
+    Random,
+    /// `URI`: Uniform Resource Identifier
+    #[hl7(code = "URI")]
+    UniformResourceIdentifier,
+    /// `UUID`: Universal Unique Identifier
+    #[hl7(code = "UUID")]
+    UniversalUniqueIdentifier,
+    /// `x400`: X.400 MHS identifier
+    #[hl7(code = "x400")]
+    X400MhsIdentifier,
+    /// `x500`: X500 directory Name
+    #[hl7(code = "x500")]
+    X500DirectoryName,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0155: Accept/application acknowledgment conditions.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0155", datatype = ID)]
+pub enum AcceptApplicationAcknowledgmentConditions<'a> {
+    /// `AL`: Always
+    #[hl7(code = "AL")]
+    Always,
+    /// `NE`: Never
+    #[hl7(code = "NE")]
+    Never,
+    /// `ER`: Error/reject conditions only
+    #[hl7(code = "ER")]
+    ErrorRejectConditionsOnly,
+    /// `SU`: Successful completion only
+    #[hl7(code = "SU")]
+    SuccessfulCompletionOnly,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0211: Alternate character sets.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0211", datatype = ID)]
+pub enum AlternateCharacterSets<'a> {
+    /// `JAS2020`: A subset of ISO2020 used for most Kanjii transmissions
+    #[hl7(code = "JAS2020")]
+    Jas2020,
+    /// `JIS X 0202`: ISO 2022 with escape sequences for Kanjii
+    #[hl7(code = "JIS X 0202")]
+    JisX0202,
+    /// `ASCII`: The printable 7-bit ASCII character set.
+    #[hl7(code = "ASCII")]
+    Ascii,
+    /// `8859/1`: The printable characters from the ISO 8859/1 Character set
+    #[hl7(code = "8859/1")]
+    Code88591,
+    /// `8859/2`: The printable characters from the ISO 8859/2 Character set
+    #[hl7(code = "8859/2")]
+    Code88592,
+    /// `8859/3`: The printable characters from the ISO 8859/3 Character set
+    #[hl7(code = "8859/3")]
+    Code88593,
+    /// `8859/4`: The printable characters from the ISO 8859/4 Character set
+    #[hl7(code = "8859/4")]
+    Code88594,
+    /// `8859/5`: The printable characters from the ISO 8859/5 Character set
+    #[hl7(code = "8859/5")]
+    Code88595,
+    /// `8859/6`: The printable characters from the ISO 8859/6 Character set
+    #[hl7(code = "8859/6")]
+    Code88596,
+    /// `8859/7`: The printable characters from the ISO 8859/7 Character set
+    #[hl7(code = "8859/7")]
+    Code88597,
+    /// `8859/8`: The printable characters from the ISO 8859/8 Character set
+    #[hl7(code = "8859/8")]
+    Code88598,
+    /// `8859/9`: The printable characters from the ISO 8859/9 Character set
+    #[hl7(code = "8859/9")]
+    Code88599,
+    /// `8859/15`: The printable characters from the ISO 8859/15 (Latin-15)
+    #[hl7(code = "8859/15")]
+    Code885915,
+    /// `ISO IR6`: ASCII graphic character set consisting of 94 characters.
+    #[hl7(code = "ISO IR6")]
+    IsoIr6,
+    /// `ISO IR14`: Code for Information Exchange (one byte)(JIS X 0201-1976).
+    #[hl7(code = "ISO IR14")]
+    IsoIr14,
+    /// `ISO IR87`: Code for the Japanese Graphic Character set for information interchange (JIS X 0208-1990),
+    #[hl7(code = "ISO IR87")]
+    IsoIr87,
+    /// `ISO IR159`: Code of the supplementary Japanese Graphic Character set for information interchange (JIS X 0212-1990).
+    #[hl7(code = "ISO IR159")]
+    IsoIr159,
+    /// `GB 18030-2000`: Code for Chinese Character Set (GB 18030-2000)
+    #[hl7(code = "GB 18030-2000")]
+    Gb180302000,
+    /// `KS X 1001`: Code for Korean Character Set (KS X 1001)
+    #[hl7(code = "KS X 1001")]
+    KsX1001,
+    /// `CNS 11643-1992`: Code for Taiwanese Character Set (CNS 11643-1992)
+    #[hl7(code = "CNS 11643-1992")]
+    Cns116431992,
+    /// `BIG-5`: Code for Taiwanese Character Set (BIG-5)
+    #[hl7(code = "BIG-5")]
+    Big5,
+    /// `UNICODE`: The world wide character standard from ISO/IEC 10646-1-1993
+    #[hl7(code = "UNICODE")]
+    Unicode,
+    /// `UNICODE UTF-8`: UCS Transformation Format, 8-bit form
+    #[hl7(code = "UNICODE UTF-8")]
+    UnicodeUtf8,
+    /// `UNICODE UTF-16`: UCS Transformation Format, 16-bit form
+    #[hl7(code = "UNICODE UTF-16")]
+    UnicodeUtf16,
+    /// `UNICODE UTF-32`: UCS Transformation Format, 32-bit form
+    #[hl7(code = "UNICODE UTF-32")]
+    UnicodeUtf32,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0356: Alternate character set handling scheme.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0356", datatype = ID)]
+pub enum AlternateCharacterSetHandlingScheme<'a> {
+    /// `ISO 2022-1994`: This standard is titled "Information Technology - Character Code Structure and Extension Technique". .
+    #[hl7(code = "ISO 2022-1994")]
+    Iso20221994,
+    /// `2.3`: The character set switching mode specified in HL7 2.5, section 2.7.2 and section 2.A.46, "XPN - extended person name".
+    #[hl7(code = "2.3")]
+    Code23,
+    /// `<null>`: This is the default, indicating that there is no character set switching occurring in this message.
+    #[hl7(code = "<null>")]
+    Null,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0003: Event type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0003", datatype = ID)]
+pub enum EventType<'a> {
+    /// `X01`: PEX - Product experience
+    #[hl7(code = "X01")]
+    PexProductExperience,
+    /// `A01`: ADT/ACK - Admit/visit notification
+    #[hl7(code = "A01")]
+    AdtAckAdmitVisitNotification,
+    /// `A02`: ADT/ACK - Transfer a patient
+    #[hl7(code = "A02")]
+    A02,
+    /// `A03`: ADT/ACK - Discharge/end visit
+    #[hl7(code = "A03")]
+    AdtAckDischargeEndVisit,
+    /// `A04`: ADT/ACK - Register a patient
+    #[hl7(code = "A04")]
+    A04,
+    /// `A05`: ADT/ACK - Pre-admit a patient
+    #[hl7(code = "A05")]
+    A05,
+    /// `A06`: ADT/ACK - Change an outpatient to an inpatient
+    #[hl7(code = "A06")]
+    A06,
+    /// `A07`: ADT/ACK - Change an inpatient to an outpatient
+    #[hl7(code = "A07")]
+    A07,
+    /// `A08`: ADT/ACK - Update patient information
+    #[hl7(code = "A08")]
+    A08,
+    /// `A09`: ADT/ACK - Patient departing - tracking
+    #[hl7(code = "A09")]
+    A09,
+    /// `A10`: ADT/ACK - Patient arriving - tracking
+    #[hl7(code = "A10")]
+    A10,
+    /// `A11`: ADT/ACK - Cancel admit/visit notification
+    #[hl7(code = "A11")]
+    A11,
+    /// `A12`: ADT/ACK - Cancel transfer
+    #[hl7(code = "A12")]
+    AdtAckCancelTransfer,
+    /// `A13`: ADT/ACK - Cancel discharge/end visit
+    #[hl7(code = "A13")]
+    A13,
+    /// `A14`: ADT/ACK - Pending admit
+    #[hl7(code = "A14")]
+    AdtAckPendingAdmit,
+    /// `A15`: ADT/ACK - Pending transfer
+    #[hl7(code = "A15")]
+    AdtAckPendingTransfer,
+    /// `A16`: ADT/ACK - Pending discharge
+    #[hl7(code = "A16")]
+    AdtAckPendingDischarge,
+    /// `A17`: ADT/ACK - Swap patients
+    #[hl7(code = "A17")]
+    AdtAckSwapPatients,
+    /// `A18`: ADT/ACK - Merge patient information
+    #[hl7(code = "A18")]
+    A18,
+    /// `A19`: QRY/ADR - Patient query
+    #[hl7(code = "A19")]
+    QryAdrPatientQuery,
+    /// `A20`: ADT/ACK - Bed status update
+    #[hl7(code = "A20")]
+    A20,
+    /// `A21`: ADT/ACK - Patient goes on a "leave of absence"
+    #[hl7(code = "A21")]
+    A21,
+    /// `A22`: ADT/ACK - Patient returns from a "leave of absence"
+    #[hl7(code = "A22")]
+    A22,
+    /// `A23`: ADT/ACK - Delete a patient record
+    #[hl7(code = "A23")]
+    A23,
+    /// `A24`: ADT/ACK - Link patient information
+    #[hl7(code = "A24")]
+    A24,
+    /// `A25`: ADT/ACK - Cancel pending discharge
+    #[hl7(code = "A25")]
+    A25,
+    /// `A26`: ADT/ACK - Cancel pending transfer
+    #[hl7(code = "A26")]
+    A26,
+    /// `A27`: ADT/ACK - Cancel pending admit
+    #[hl7(code = "A27")]
+    A27,
+    /// `A28`: ADT/ACK - Add person information
+    #[hl7(code = "A28")]
+    A28,
+    /// `A29`: ADT/ACK - Delete person information
+    #[hl7(code = "A29")]
+    A29,
+    /// `A30`: ADT/ACK - Merge person information
+    #[hl7(code = "A30")]
+    A30,
+    /// `A31`: ADT/ACK - Update person information
+    #[hl7(code = "A31")]
+    A31,
+    /// `A32`: ADT/ACK - Cancel patient arriving - tracking
+    #[hl7(code = "A32")]
+    A32,
+    /// `A33`: ADT/ACK - Cancel patient departing - tracking
+    #[hl7(code = "A33")]
+    A33,
+    /// `A34`: ADT/ACK - Merge patient information - patient ID only
+    #[hl7(code = "A34")]
+    A34,
+    /// `A35`: ADT/ACK - Merge patient information - account number only
+    #[hl7(code = "A35")]
+    A35,
+    /// `A36`: ADT/ACK - Merge patient information - patient ID and account number
+    #[hl7(code = "A36")]
+    A36,
+    /// `A37`: ADT/ACK - Unlink patient information
+    #[hl7(code = "A37")]
+    A37,
+    /// `A38`: ADT/ACK - Cancel pre-admit
+    #[hl7(code = "A38")]
+    AdtAckCancelPreAdmit,
+    /// `A39`: ADT/ACK - Merge person - patient ID
+    #[hl7(code = "A39")]
+    A39,
+    /// `A40`: ADT/ACK - Merge patient - patient identifier list
+    #[hl7(code = "A40")]
+    A40,
+    /// `A41`: ADT/ACK - Merge account - patient account number
+    #[hl7(code = "A41")]
+    A41,
+    /// `A42`: ADT/ACK - Merge visit - visit number
+    #[hl7(code = "A42")]
+    A42,
+    /// `A43`: ADT/ACK - Move patient information - patient identifier list
+    #[hl7(code = "A43")]
+    A43,
+    /// `A44`: ADT/ACK - Move account information - patient account number
+    #[hl7(code = "A44")]
+    A44,
+    /// `A45`: ADT/ACK - Move visit information - visit number
+    #[hl7(code = "A45")]
+    A45,
+    /// `A46`: ADT/ACK - Change patient ID
+    #[hl7(code = "A46")]
+    A46,
+    /// `A47`: ADT/ACK - Change patient identifier list
+    #[hl7(code = "A47")]
+    A47,
+    /// `A48`: ADT/ACK - Change alternate patient ID
+    #[hl7(code = "A48")]
+    A48,
+    /// `A49`: ADT/ACK - Change patient account number
+    #[hl7(code = "A49")]
+    A49,
+    /// `A50`: ADT/ACK - Change visit number
+    #[hl7(code = "A50")]
+    A50,
+    /// `A51`: ADT/ACK - Change alternate visit ID
+    #[hl7(code = "A51")]
+    A51,
+    /// `A52`: ADT/ACK - Cancel leave of absence for a patient
+    #[hl7(code = "A52")]
+    A52,
+    /// `A53`: ADT/ACK - Cancel patient returns from a leave of absence
+    #[hl7(code = "A53")]
+    A53,
+    /// `A54`: ADT/ACK - Change attending doctor
+    #[hl7(code = "A54")]
+    A54,
+    /// `A55`: ADT/ACK - Cancel change attending doctor
+    #[hl7(code = "A55")]
+    A55,
+    /// `A60`: ADT/ACK - Update allergy information
+    #[hl7(code = "A60")]
+    A60,
+    /// `A61`: ADT/ACK - Change consulting doctor
+    #[hl7(code = "A61")]
+    A61,
+    /// `A62`: ADT/ACK - Cancel change consulting doctor
+    #[hl7(code = "A62")]
+    A62,
+    /// `B01`: PMU/ACK - Add personnel record
+    #[hl7(code = "B01")]
+    B01,
+    /// `B02`: PMU/ACK - Update personnel record
+    #[hl7(code = "B02")]
+    B02,
+    /// `B03`: PMU/ACK - Delete personnel re cord
+    #[hl7(code = "B03")]
+    B03,
+    /// `B04`: PMU/ACK - Active practicing person
+    #[hl7(code = "B04")]
+    B04,
+    /// `B05`: PMU/ACK - Deactivate practicing person
+    #[hl7(code = "B05")]
+    B05,
+    /// `B06`: PMU/ACK - Terminate practicing person
+    #[hl7(code = "B06")]
+    B06,
+    /// `B07`: PMU/ACK - Grant Certificate/Permission
+    #[hl7(code = "B07")]
+    PmuAckGrantCertificatePermission,
+    /// `B08`: PMU/ACK - Revoke Certificate/Permission
+    #[hl7(code = "B08")]
+    PmuAckRevokeCertificatePermission,
+    /// `C01`: CRM - Register a patient on a clinical trial
+    #[hl7(code = "C01")]
+    C01,
+    /// `C02`: CRM - Cancel a patient registration on clinical trial (for clerical mistakes only)
+    #[hl7(code = "C02")]
+    C02,
+    /// `C03`: CRM - Correct/update registration information
+    #[hl7(code = "C03")]
+    C03,
+    /// `C04`: CRM - Patient has gone off a clinical trial
+    #[hl7(code = "C04")]
+    C04,
+    /// `C05`: CRM - Patient enters phase of clinical trial
+    #[hl7(code = "C05")]
+    C05,
+    /// `C06`: CRM - Cancel patient entering a phase (clerical mistake)
+    #[hl7(code = "C06")]
+    C06,
+    /// `C07`: CRM - Correct/update phase information
+    #[hl7(code = "C07")]
+    C07,
+    /// `C08`: CRM - Patient has gone off phase of clinical trial
+    #[hl7(code = "C08")]
+    C08,
+    /// `C09`: CSU - Automated time intervals for reporting, like monthly
+    #[hl7(code = "C09")]
+    C09,
+    /// `C10`: CSU - Patient completes the clinical trial
+    #[hl7(code = "C10")]
+    C10,
+    /// `C11`: CSU - Patient completes a phase of the clinical trial
+    #[hl7(code = "C11")]
+    C11,
+    /// `C12`: CSU - Update/correction of patient order/result information
+    #[hl7(code = "C12")]
+    C12,
+    /// `CNQ`: Cancel Query
+    #[hl7(code = "CNQ")]
+    CancelQuery,
+    /// `E01`: Submit HealthCare Services Invoice
+    #[hl7(code = "E01")]
+    SubmitHealthCareServicesInvoice,
+    /// `E02`: Cancel HealthCare Services Invoice
+    #[hl7(code = "E02")]
+    CancelHealthCareServicesInvoice,
+    /// `E03`: HealthCare Services Invoice Status
+    #[hl7(code = "E03")]
+    HealthCareServicesInvoiceStatus,
+    /// `varies`: MFQ/MFR - Master files query (use event same as asking for e.g., M05 - location)
+    #[hl7(code = "varies")]
+    Varies,
+    /// `E04`: Re-Assess HealthCare Services Invoice Request
+    #[hl7(code = "E04")]
+    E04,
+    /// `E10`: Edit/Adjudication Results
+    #[hl7(code = "E10")]
+    EditAdjudicationResults,
+    /// `E12`: Request Additional Information
+    #[hl7(code = "E12")]
+    RequestAdditionalInformation,
+    /// `E13`: Additional Information Response
+    #[hl7(code = "E13")]
+    AdditionalInformationResponse,
+    /// `E15`: Payment/Remittance Advice
+    #[hl7(code = "E15")]
+    PaymentRemittanceAdvice,
+    /// `E20`: Submit Authorization Request
+    #[hl7(code = "E20")]
+    SubmitAuthorizationRequest,
+    /// `E21`: Cancel Authorization Request
+    #[hl7(code = "E21")]
+    CancelAuthorizationRequest,
+    /// `E22`: Authorization Request Status
+    #[hl7(code = "E22")]
+    AuthorizationRequestStatus,
+    /// `E24`: Authorization Response
+    #[hl7(code = "E24")]
+    AuthorizationResponse,
+    /// `E30`: Submit Health Document related to Authorization Request
+    #[hl7(code = "E30")]
+    E30,
+    /// `E31`: Cancel Health Document related to Authorization Request
+    #[hl7(code = "E31")]
+    E31,
+    /// `I01`: RQI/RPI - Request for insurance information
+    #[hl7(code = "I01")]
+    I01,
+    /// `I02`: RQI/RPL - Request/receipt of patient selection display list
+    #[hl7(code = "I02")]
+    I02,
+    /// `I03`: RQI/RPR - Request/receipt of patient selection list
+    #[hl7(code = "I03")]
+    I03,
+    /// `I04`: RQD/RPI - Request for patient demographic data
+    #[hl7(code = "I04")]
+    I04,
+    /// `I05`: RQC/RCI - Request for patient clinical information
+    #[hl7(code = "I05")]
+    I05,
+    /// `I06`: RQC/RCL - Request/receipt of clinical data listing
+    #[hl7(code = "I06")]
+    I06,
+    /// `I07`: PIN/ACK - Unsolicited insurance information
+    #[hl7(code = "I07")]
+    I07,
+    /// `I08`: RQA/RPA - Request for treatment authorization information
+    #[hl7(code = "I08")]
+    I08,
+    /// `I09`: RQA/RPA - Request for modification to an authorization
+    #[hl7(code = "I09")]
+    I09,
+    /// `I10`: RQA/RPA - Request for resubmission of an authorization
+    #[hl7(code = "I10")]
+    I10,
+    /// `I11`: RQA/RPA - Request for cancellation of an authorization
+    #[hl7(code = "I11")]
+    I11,
+    /// `I12`: REF/RRI - Patient referral
+    #[hl7(code = "I12")]
+    RefRriPatientReferral,
+    /// `I13`: REF/RRI - Modify patient referral
+    #[hl7(code = "I13")]
+    I13,
+    /// `I14`: REF/RRI - Cancel patient referral
+    #[hl7(code = "I14")]
+    I14,
+    /// `I15`: REF/RRI - Request patient referral status
+    #[hl7(code = "I15")]
+    I15,
+    /// `I16`: Collaborative Care Referral
+    #[hl7(code = "I16")]
+    CollaborativeCareReferral,
+    /// `I17`: Modify Collaborative Care Referral
+    #[hl7(code = "I17")]
+    ModifyCollaborativeCareReferral,
+    /// `I18`: Cancel Collaborative Care Referral
+    #[hl7(code = "I18")]
+    CancelCollaborativeCareReferral,
+    /// `I19`: Collaborative Care Query/Collaborative Care Query Update
+    #[hl7(code = "I19")]
+    I19,
+    /// `I20`: Asynchronous Collaborative Care Update
+    #[hl7(code = "I20")]
+    AsynchronousCollaborativeCareUpdate,
+    /// `I21`: Collaborative Care Message
+    #[hl7(code = "I21")]
+    CollaborativeCareMessage,
+    /// `I22`: Collaborative Care Fetch / Collaborative Care Information
+    #[hl7(code = "I22")]
+    I22,
+    /// `J01`: QCN/ACK - Cancel query/acknowledge message
+    #[hl7(code = "J01")]
+    J01,
+    /// `J02`: QSX/ACK - Cancel subscription/acknowledge message
+    #[hl7(code = "J02")]
+    J02,
+    /// `K11`: RSP - Segment pattern response in response to QBP^Q11
+    #[hl7(code = "K11")]
+    K11,
+    /// `K13`: RTB - Tabular response in response to QBP^Q13
+    #[hl7(code = "K13")]
+    K13,
+    /// `K15`: RDY - Display response in response to QBP^Q15
+    #[hl7(code = "K15")]
+    K15,
+    /// `K21`: RSP - Get person demographics response
+    #[hl7(code = "K21")]
+    K21,
+    /// `K22`: RSP - Find candidates response
+    #[hl7(code = "K22")]
+    K22,
+    /// `K23`: RSP - Get corresponding identifiers response
+    #[hl7(code = "K23")]
+    K23,
+    /// `K24`: RSP - Allocate identifiers response
+    #[hl7(code = "K24")]
+    K24,
+    /// `K25`: RSP - Personnel Information by Segment Response
+    #[hl7(code = "K25")]
+    K25,
+    /// `K31`: RSP -Dispense History Response
+    #[hl7(code = "K31")]
+    RspDispenseHistoryResponse,
+    /// `K32`: Find Candidates including Visit Information Response
+    #[hl7(code = "K32")]
+    K32,
+    /// `K33`: Get Donor Record Candidates Response Message
+    #[hl7(code = "K33")]
+    K33,
+    /// `K34`: Segment Pattern Response Message
+    #[hl7(code = "K34")]
+    SegmentPatternResponseMessage,
+    /// `M01`: MFN/MFK - Master file not otherwise specified
+    #[hl7(code = "M01")]
+    M01,
+    /// `M02`: MFN/MFK - Master file - staff practitioner
+    #[hl7(code = "M02")]
+    M02,
+    /// `M03`: MFN/MFK - Master file - test/observation
+    #[hl7(code = "M03")]
+    M03,
+    /// `M04`: MFN/MFK - Master files charge description
+    #[hl7(code = "M04")]
+    M04,
+    /// `M05`: MFN/MFK - Patient location master file
+    #[hl7(code = "M05")]
+    M05,
+    /// `M06`: MFN/MFK - Clinical study with phases and schedules master file
+    #[hl7(code = "M06")]
+    M06,
+    /// `M07`: MFN/MFK - Clinical study without phases but with schedules master file
+    #[hl7(code = "M07")]
+    M07,
+    /// `M08`: MFN/MFK - Test/observation (numeric) master file
+    #[hl7(code = "M08")]
+    M08,
+    /// `M09`: MFN/MFK - Test/observation (categorical) master file
+    #[hl7(code = "M09")]
+    M09,
+    /// `M10`: MFN/MFK - Test /observation batteries master file
+    #[hl7(code = "M10")]
+    M10,
+    /// `M11`: MFN/MFK - Test/calculated observations master file
+    #[hl7(code = "M11")]
+    M11,
+    /// `M12`: MFN/MFK - Master file notification message
+    #[hl7(code = "M12")]
+    M12,
+    /// `M13`: MFN/MFK - Master file notification - general
+    #[hl7(code = "M13")]
+    M13,
+    /// `M14`: MFN/MFK - Master file notification - site defined
+    #[hl7(code = "M14")]
+    M14,
+    /// `M15`: MFN/MFK - Inventory item master file notification
+    #[hl7(code = "M15")]
+    M15,
+    /// `R0R`: R0R - Pharmacy prescription order query response
+    #[hl7(code = "R0R")]
+    R0R,
+    /// `M16`: MFN/MFK - Master File Notification Inventory Item Enhanced
+    #[hl7(code = "M16")]
+    M16,
+    /// `M17`: DRG Master File Message
+    #[hl7(code = "M17")]
+    DrgMasterFileMessage,
+    /// `M18`: MFN/MFK - Master file notification - Test/Observation (Payer)
+    #[hl7(code = "M18")]
+    M18,
+    /// `N01`: NMQ/NMR - Application management query message
+    #[hl7(code = "N01")]
+    N01,
+    /// `N02`: NMD/ACK - Application management data message (unsolicited)
+    #[hl7(code = "N02")]
+    N02,
+    /// `O01`: ORM - Order message (also RDE, RDS, RGV, RAS)
+    #[hl7(code = "O01")]
+    O01,
+    /// `O02`: ORR - Order response (also RRE, RRD, RRG, RRA)
+    #[hl7(code = "O02")]
+    O02,
+    /// `O03`: OMD - Diet order
+    #[hl7(code = "O03")]
+    OmdDietOrder,
+    /// `O04`: ORD - Diet order acknowledgment
+    #[hl7(code = "O04")]
+    O04,
+    /// `O05`: OMS - Stock requisition order
+    #[hl7(code = "O05")]
+    O05,
+    /// `O06`: ORS - Stock requisition acknowledgment
+    #[hl7(code = "O06")]
+    O06,
+    /// `O07`: OMN - Non-stock requisition order
+    #[hl7(code = "O07")]
+    O07,
+    /// `O08`: ORN - Non-stock requisition acknowledgment
+    #[hl7(code = "O08")]
+    O08,
+    /// `O09`: OMP - Pharmacy/treatment order
+    #[hl7(code = "O09")]
+    OmpPharmacyTreatmentOrder,
+    /// `O10`: ORP - Pharmacy/treatment order acknowledgment
+    #[hl7(code = "O10")]
+    O10,
+    /// `O11`: RDE - Pharmacy/treatment encoded order
+    #[hl7(code = "O11")]
+    O11,
+    /// `O12`: RRE - Pharmacy/treatment encoded order acknowledgment
+    #[hl7(code = "O12")]
+    O12,
+    /// `O13`: RDS - Pharmacy/treatment dispense
+    #[hl7(code = "O13")]
+    RdsPharmacyTreatmentDispense,
+    /// `O14`: RRD - Pharmacy/treatment dispense acknowledgment
+    #[hl7(code = "O14")]
+    O14,
+    /// `O15`: RGV - Pharmacy/treatment give
+    #[hl7(code = "O15")]
+    RgvPharmacyTreatmentGive,
+    /// `O16`: RRG - Pharmacy/treatment give acknowledgment
+    #[hl7(code = "O16")]
+    O16,
+    /// `O17`: RAS - Pharmacy/treatment administration
+    #[hl7(code = "O17")]
+    RasPharmacyTreatmentAdministration,
+    /// `O18`: RRA - Pharmacy/treatment administration acknowledgment
+    #[hl7(code = "O18")]
+    O18,
+    /// `O19`: OMG - General clinical order
+    #[hl7(code = "O19")]
+    O19,
+    /// `O20`: ORG/ORL - General clinical order response
+    #[hl7(code = "O20")]
+    O20,
+    /// `O21`: OML - Laboratory order
+    #[hl7(code = "O21")]
+    OmlLaboratoryOrder,
+    /// `O22`: ORL - General laboratory order response message to any OML
+    #[hl7(code = "O22")]
+    O22,
+    /// `O23`: OMI - Imaging order
+    #[hl7(code = "O23")]
+    OmiImagingOrder,
+    /// `O24`: ORI - Imaging order response message to any OMI
+    #[hl7(code = "O24")]
+    O24,
+    /// `O25`: RDE - Pharmacy/treatment refill authorization request
+    #[hl7(code = "O25")]
+    O25,
+    /// `O26`: RRE - Pharmacy/Treatment Refill Authorization Acknowledgement
+    #[hl7(code = "O26")]
+    O26,
+    /// `O27`: OMB - Blood product order
+    #[hl7(code = "O27")]
+    O27,
+    /// `O28`: ORB - Blood product order acknowledgment
+    #[hl7(code = "O28")]
+    O28,
+    /// `O29`: BPS - Blood product dispense status
+    #[hl7(code = "O29")]
+    O29,
+    /// `O30`: BRP - Blood product dispense status acknowledgment
+    #[hl7(code = "O30")]
+    O30,
+    /// `O31`: BTS - Blood product transfusion/disposition
+    #[hl7(code = "O31")]
+    O31,
+    /// `O32`: BRT - Blood product transfusion/disposition acknowledgment
+    #[hl7(code = "O32")]
+    O32,
+    /// `O33`: OML - Laboratory order for multiple orders related to a single specimen
+    #[hl7(code = "O33")]
+    O33,
+    /// `O34`: ORL - Laboratory order response message to a multiple order related to single specimen OML
+    #[hl7(code = "O34")]
+    O34,
+    /// `O35`: OML - Laboratory order for multiple orders related to a single container of a specimen
+    #[hl7(code = "O35")]
+    O35,
+    /// `R05`: QRY/DSR - query for display results (See Q01)
+    #[hl7(code = "R05")]
+    R05,
+    /// `O36`: ORL - Laboratory order response message to a single container of a specimen OML
+    #[hl7(code = "O36")]
+    O36,
+    /// `R06`: UDM - unsolicited update/display results (See Q05)
+    #[hl7(code = "R06")]
+    R06,
+    /// `O37`: OPL - Population/Location-Based Laboratory Order Message
+    #[hl7(code = "O37")]
+    O37,
+    /// `O38`: OPR - Population/Location-Based Laboratory Order Acknowledgment Message
+    #[hl7(code = "O38")]
+    O38,
+    /// `O39`: Specimen shipment centric laboratory order
+    #[hl7(code = "O39")]
+    O39,
+    /// `O40`: Specimen Shipment Centric Laboratory Order Acknowledgment Message
+    #[hl7(code = "O40")]
+    O40,
+    /// `O41`: DBC - Create Donor Record Message
+    #[hl7(code = "O41")]
+    O41,
+    /// `O42`: DBU - Update Donor Record Message
+    #[hl7(code = "O42")]
+    O42,
+    /// `RAR`: RAR - Pharmacy administration information query response
+    #[hl7(code = "RAR")]
+    Rar,
+    /// `O43`: General Order Message with Document Payload Acknowledgement Message
+    #[hl7(code = "O43")]
+    O43,
+    /// `RDR`: RDR - Pharmacy dispense information query response
+    #[hl7(code = "RDR")]
+    Rdr,
+    /// `Q04`: EQQ - Embedded query language query
+    #[hl7(code = "Q04")]
+    Q04,
+    /// `O44`: Donor Registration - Minimal Message
+    #[hl7(code = "O44")]
+    O44,
+    /// `RER`: RER - Pharmacy encoded order information query response
+    #[hl7(code = "RER")]
+    Rer,
+    /// `O45`: Donor Eligibility Observations Message
+    #[hl7(code = "O45")]
+    DonorEligibilityObservationsMessage,
+    /// `RGR`: RGR - Pharmacy dose information query response
+    #[hl7(code = "RGR")]
+    Rgr,
+    /// `O46`: Donor Eligiblity Message
+    #[hl7(code = "O46")]
+    DonorEligiblityMessage,
+    /// `Q07`: VQQ - Virtual table query
+    #[hl7(code = "Q07")]
+    Q07,
+    /// `O47`: Donor Request to Collect Message
+    #[hl7(code = "O47")]
+    O47,
+    /// `Q08`: SPQ - Stored procedure request
+    #[hl7(code = "Q08")]
+    Q08,
+    /// `O48`: Donation Procedure Message
+    #[hl7(code = "O48")]
+    DonationProcedureMessage,
+    /// `Q09`: RQQ - event replay query
+    #[hl7(code = "Q09")]
+    Q09,
+    /// `O49`: Pharmacy/Treatment Dispense Request Message
+    #[hl7(code = "O49")]
+    PharmacyTreatmentDispenseRequestMessage,
+    /// `O50`: Pharmacy/Treatment Encoded Order Acknowledgment
+    #[hl7(code = "O50")]
+    PharmacyTreatmentEncodedOrderAcknowledgment,
+    /// `O51`: OSU – Order Status Update
+    #[hl7(code = "O51")]
+    O51,
+    /// `O52`: OSU – Order Status Update Acknowledgement
+    #[hl7(code = "O52")]
+    O52,
+    /// `O53`: ORL - General Laboratory Order Acknowledgment Message (Patient Optional)
+    #[hl7(code = "O53")]
+    O53,
+    /// `O54`: ORL - Laboratory Order Acknowledgment Message – Multiple Order Per Specimen (Patient Optional)
+    #[hl7(code = "O54")]
+    O54,
+    /// `O55`: ORL - Laboratory Order Acknowledgment Message – Multiple Order Per Container of Specimen (Patient Optional)
+    #[hl7(code = "O55")]
+    O55,
+    /// `O56`: ORL - Specimen Shipment Centric Laboratory Order Acknowledgment Message (Patient Optional)
+    #[hl7(code = "O56")]
+    O56,
+    /// `O57`: OMQ- General Order Message with Document Payload
+    #[hl7(code = "O57")]
+    O57,
+    /// `O58`: ORX - General Order Message with Document Payload Acknowledgement Message
+    #[hl7(code = "O58")]
+    O58,
+    /// `O59`: OML - Laboratory order for additional work up
+    #[hl7(code = "O59")]
+    O59,
+    /// `P01`: BAR/ACK - Add patient accounts
+    #[hl7(code = "P01")]
+    P01,
+    /// `P02`: BAR/ACK - Purge patient accounts
+    #[hl7(code = "P02")]
+    P02,
+    /// `P03`: DFT/ACK - Post detail financial transaction
+    #[hl7(code = "P03")]
+    P03,
+    /// `P04`: QRY/DSP - Generate bill and A/R statements
+    #[hl7(code = "P04")]
+    P04,
+    /// `P05`: BAR/ACK - Update account
+    #[hl7(code = "P05")]
+    BarAckUpdateAccount,
+    /// `P06`: BAR/ACK - End account
+    #[hl7(code = "P06")]
+    BarAckEndAccount,
+    /// `P07`: PEX - Unsolicited initial individual product experience report
+    #[hl7(code = "P07")]
+    P07,
+    /// `R03`: QRY/DSR Display-oriented results, query/unsol. update (for backward compatibility only) (Replaced by Q05)
+    #[hl7(code = "R03")]
+    R03,
+    /// `P08`: PEX - Unsolicited update individual product experience report
+    #[hl7(code = "P08")]
+    P08,
+    /// `P09`: SUR - Summary product experience report
+    #[hl7(code = "P09")]
+    P09,
+    /// `P10`: BAR/ACK -Transmit Ambulatory Payment Classification(APC)
+    #[hl7(code = "P10")]
+    P10,
+    /// `R07`: EDR - Enhanced Display Response
+    #[hl7(code = "R07")]
+    R07,
+    /// `P11`: DFT/ACK - Post Detail Financial Transactions - New
+    #[hl7(code = "P11")]
+    P11,
+    /// `R08`: TBR - Tabular Data Response
+    #[hl7(code = "R08")]
+    R08,
+    /// `P12`: BAR/ACK - Update Diagnosis/Procedure
+    #[hl7(code = "P12")]
+    BarAckUpdateDiagnosisProcedure,
+    /// `PC1`: PPR - PC/ problem add
+    #[hl7(code = "PC1")]
+    Pc1,
+    /// `R09`: ERP - Event Replay Response
+    #[hl7(code = "R09")]
+    R09,
+    /// `PC2`: PPR - PC/ problem update
+    #[hl7(code = "PC2")]
+    Pc2,
+    /// `PC3`: PPR - PC/ problem delete
+    #[hl7(code = "PC3")]
+    Pc3,
+    /// `PC4`: QRY - PC/ problem query
+    #[hl7(code = "PC4")]
+    Pc4,
+    /// `PC5`: PRR - PC/ problem response
+    #[hl7(code = "PC5")]
+    Pc5,
+    /// `PC6`: PGL - PC/ goal add
+    #[hl7(code = "PC6")]
+    Pc6,
+    /// `PC7`: PGL - PC/ goal update
+    #[hl7(code = "PC7")]
+    Pc7,
+    /// `PC8`: PGL - PC/ goal delete
+    #[hl7(code = "PC8")]
+    Pc8,
+    /// `PC9`: QRY - PC/ goal query
+    #[hl7(code = "PC9")]
+    Pc9,
+    /// `PCA`: PPV - PC/ goal response
+    #[hl7(code = "PCA")]
+    Pca,
+    /// `PCB`: PPP - PC/ pathway (problem-oriented) add
+    #[hl7(code = "PCB")]
+    Pcb,
+    /// `PCC`: PPP - PC/ pathway (problem-oriented) update
+    #[hl7(code = "PCC")]
+    Pcc,
+    /// `PCD`: PPP - PC/ pathway (problem-oriented) delete
+    #[hl7(code = "PCD")]
+    Pcd,
+    /// `PCE`: QRY - PC/ pathway (problem-oriented) query
+    #[hl7(code = "PCE")]
+    Pce,
+    /// `PCF`: PTR - PC/ pathway (problem-oriented) query response
+    #[hl7(code = "PCF")]
+    Pcf,
+    /// `PCG`: PPG - PC/ pathway (goal-oriented) add
+    #[hl7(code = "PCG")]
+    Pcg,
+    /// `PCH`: PPG - PC/ pathway (goal-oriented) update
+    #[hl7(code = "PCH")]
+    Pch,
+    /// `PCJ`: PPG - PC/ pathway (goal-oriented) delete
+    #[hl7(code = "PCJ")]
+    Pcj,
+    /// `PCK`: QRY - PC/ pathway (goal-oriented) query
+    #[hl7(code = "PCK")]
+    Pck,
+    /// `PCL`: PPT - PC/ pathway (goal-oriented) query response
+    #[hl7(code = "PCL")]
+    Pcl,
+    /// `Q01`: QRY/DSR - Query sent for immediate response
+    #[hl7(code = "Q01")]
+    Q01,
+    /// `Q02`: QRY/QCK - Query sent for deferred response
+    #[hl7(code = "Q02")]
+    Q02,
+    /// `Q03`: DSR/ACK - Deferred response to a query
+    #[hl7(code = "Q03")]
+    Q03,
+    /// `Q05`: UDM/ACK - Unsolicited display update message
+    #[hl7(code = "Q05")]
+    Q05,
+    /// `Q06`: OSQ/OSR - Query for order status
+    #[hl7(code = "Q06")]
+    Q06,
+    /// `Q11`: QBP - Query by parameter requesting an RSP segment pattern response
+    #[hl7(code = "Q11")]
+    Q11,
+    /// `Q13`: QBP - Query by parameter requesting an RTB - tabular response
+    #[hl7(code = "Q13")]
+    Q13,
+    /// `Q15`: QBP - Query by parameter requesting an RDY display response
+    #[hl7(code = "Q15")]
+    Q15,
+    /// `Q16`: QSB - Create subscription
+    #[hl7(code = "Q16")]
+    QsbCreateSubscription,
+    /// `Q17`: QVR - Query for previous events
+    #[hl7(code = "Q17")]
+    Q17,
+    /// `Q21`: QBP - Get person demographics
+    #[hl7(code = "Q21")]
+    Q21,
+    /// `Q22`: QBP - Find candidates
+    #[hl7(code = "Q22")]
+    QbpFindCandidates,
+    /// `Q23`: QBP - Get corresponding identifiers
+    #[hl7(code = "Q23")]
+    Q23,
+    /// `Q24`: QBP - Allocate identifiers
+    #[hl7(code = "Q24")]
+    QbpAllocateIdentifiers,
+    /// `Q25`: QBP - Personnel Information by Segment Query
+    #[hl7(code = "Q25")]
+    Q25,
+    /// `Q26`: ROR - Pharmacy/treatment order response
+    #[hl7(code = "Q26")]
+    Q26,
+    /// `Q27`: RAR - Pharmacy/treatment administration information
+    #[hl7(code = "Q27")]
+    Q27,
+    /// `Q28`: RDR - Pharmacy/treatment dispense information
+    #[hl7(code = "Q28")]
+    Q28,
+    /// `Q29`: RER - Pharmacy/treatment encoded order information
+    #[hl7(code = "Q29")]
+    Q29,
+    /// `Q30`: RGR - Pharmacy/treatment dose information
+    #[hl7(code = "Q30")]
+    Q30,
+    /// `Q31`: QBP Query Dispense history
+    #[hl7(code = "Q31")]
+    QbpQueryDispenseHistory,
+    /// `Q32`: Find Candidates including Visit Information
+    #[hl7(code = "Q32")]
+    Q32,
+    /// `Q33`: QBP - Get Donor Record Candidates
+    #[hl7(code = "Q33")]
+    Q33,
+    /// `Q34`: QBP - Get Donor Record
+    #[hl7(code = "Q34")]
+    Q34,
+    /// `R01`: ORU/ACK - Unsolicited transmission of an observation message
+    #[hl7(code = "R01")]
+    R01,
+    /// `R02`: QRY - Query for results of observation
+    #[hl7(code = "R02")]
+    R02,
+    /// `R04`: ORF - Response to query; transmission of requested observation
+    #[hl7(code = "R04")]
+    R04,
+    /// `R21`: OUL - Unsolicited laboratory observation
+    #[hl7(code = "R21")]
+    R21,
+    /// `R22`: OUL - Unsolicited Specimen Oriented Observation Message
+    #[hl7(code = "R22")]
+    R22,
+    /// `R23`: OUL - Unsolicited Specimen Container Oriented Observation Message
+    #[hl7(code = "R23")]
+    R23,
+    /// `R24`: OUL - Unsolicited Order Oriented Observation Message
+    #[hl7(code = "R24")]
+    R24,
+    /// `R25`: OPU - Unsolicited Population/Location-Based Laboratory Observation Message
+    #[hl7(code = "R25")]
+    R25,
+    /// `R26`: OSM - Unsolicited Specimen Shipment Manifest Message
+    #[hl7(code = "R26")]
+    R26,
+    /// `R30`: ORU - Unsolicited Point-Of-Care Observation Message Without Existing Order - Place An Order
+    #[hl7(code = "R30")]
+    R30,
+    /// `R31`: ORU - Unsolicited New Point-Of-Care Observation Message - Search For An Order
+    #[hl7(code = "R31")]
+    R31,
+    /// `R32`: ORU - Unsolicited Pre-Ordered Point-Of-Care Observation
+    #[hl7(code = "R32")]
+    R32,
+    /// `R33`: ORA - Observation Report Acknowledgement
+    #[hl7(code = "R33")]
+    R33,
+    /// `R40`: ORU - Unsolicited Report Alarm
+    #[hl7(code = "R40")]
+    R40,
+    /// `R41`: Observation Report Alert Acknowledgement
+    #[hl7(code = "R41")]
+    ObservationReportAlertAcknowledgement,
+    /// `R42`: ORU – Unsolicited Device Event Observation Message
+    #[hl7(code = "R42")]
+    R42,
+    /// `R43`: ORU – Unsolicited Patient-Device Association Observation Message
+    #[hl7(code = "R43")]
+    R43,
+    /// `ROR`: ROR - Pharmacy prescription order query response
+    #[hl7(code = "ROR")]
+    Ror,
+    /// `S01`: SRM/SRR - Request new appointment booking
+    #[hl7(code = "S01")]
+    S01,
+    /// `S02`: SRM/SRR - Request appointment rescheduling
+    #[hl7(code = "S02")]
+    S02,
+    /// `S03`: SRM/SRR - Request appointment modification
+    #[hl7(code = "S03")]
+    S03,
+    /// `S04`: SRM/SRR - Request appointment cancellation
+    #[hl7(code = "S04")]
+    S04,
+    /// `S05`: SRM/SRR - Request appointment discontinuation
+    #[hl7(code = "S05")]
+    S05,
+    /// `S06`: SRM/SRR - Request appointment deletion
+    #[hl7(code = "S06")]
+    S06,
+    /// `S07`: SRM/SRR - Request addition of service/resource on appointment
+    #[hl7(code = "S07")]
+    S07,
+    /// `S08`: SRM/SRR - Request modification of service/resource on appointment
+    #[hl7(code = "S08")]
+    S08,
+    /// `S09`: SRM/SRR - Request cancellation of service/resource on appointment
+    #[hl7(code = "S09")]
+    S09,
+    /// `S10`: SRM/SRR - Request discontinuation of service/resource on appointment
+    #[hl7(code = "S10")]
+    S10,
+    /// `S11`: SRM/SRR - Request deletion of service/resource on appointment
+    #[hl7(code = "S11")]
+    S11,
+    /// `S12`: SIU/ACK - Notification of new appointment booking
+    #[hl7(code = "S12")]
+    S12,
+    /// `S13`: SIU/ACK - Notification of appointment rescheduling
+    #[hl7(code = "S13")]
+    S13,
+    /// `S14`: SIU/ACK - Notification of appointment modification
+    #[hl7(code = "S14")]
+    S14,
+    /// `S15`: SIU/ACK - Notification of appointment cancellation
+    #[hl7(code = "S15")]
+    S15,
+    /// `S16`: SIU/ACK - Notification of appointment discontinuation
+    #[hl7(code = "S16")]
+    S16,
+    /// `S17`: SIU/ACK - Notification of appointment deletion
+    #[hl7(code = "S17")]
+    S17,
+    /// `S18`: SIU/ACK - Notification of addition of service/resource on appointment
+    #[hl7(code = "S18")]
+    S18,
+    /// `S19`: SIU/ACK - Notification of modification of service/resource on appointment
+    #[hl7(code = "S19")]
+    S19,
+    /// `S20`: SIU/ACK - Notification of cancellation of service/resource on appointment
+    #[hl7(code = "S20")]
+    S20,
+    /// `S21`: SIU/ACK - Notification of discontinuation of service/resource on appointment
+    #[hl7(code = "S21")]
+    S21,
+    /// `S22`: SIU/ACK - Notification of deletion of service/resource on appointment
+    #[hl7(code = "S22")]
+    S22,
+    /// `S23`: SIU/ACK - Notification of blocked schedule time slot(s)
+    #[hl7(code = "S23")]
+    S23,
+    /// `S24`: SIU/ACK - Notification of opened ("unblocked") schedule time slot(s)
+    #[hl7(code = "S24")]
+    S24,
+    /// `S25`: SQM/SQR - Schedule query message and response
+    #[hl7(code = "S25")]
+    S25,
+    /// `S26`: SIU/ACK Notification that patient did not show up for schedule appointment
+    #[hl7(code = "S26")]
+    S26,
+    /// `S27`: SIU/ACK - Broadcast Notification of Scheduled Appointments
+    #[hl7(code = "S27")]
+    S27,
+    /// `S28`: SLR/SLS - Request new sterilization lot
+    #[hl7(code = "S28")]
+    S28,
+    /// `S29`: SLR/SLS - Request Sterilization lot deletion
+    #[hl7(code = "S29")]
+    S29,
+    /// `S30`: STI/STS - Request item
+    #[hl7(code = "S30")]
+    StiStsRequestItem,
+    /// `S31`: SDR/SDS - Request anti-microbial device data
+    #[hl7(code = "S31")]
+    S31,
+    /// `S32`: SMD/SMS - Request anti-microbial device cycle data
+    #[hl7(code = "S32")]
+    S32,
+    /// `S33`: STC/ACK - Notification of sterilization configuration
+    #[hl7(code = "S33")]
+    S33,
+    /// `S34`: SLN/ACK - Notification of sterilization lot
+    #[hl7(code = "S34")]
+    S34,
+    /// `S35`: SLN/ACK - Notification of sterilization lot deletion
+    #[hl7(code = "S35")]
+    S35,
+    /// `S36`: SDN/ACK - Notification of anti-microbial device data
+    #[hl7(code = "S36")]
+    S36,
+    /// `S37`: SCN/ACK - Notification of anti-microbial device cycle data
+    #[hl7(code = "S37")]
+    S37,
+    /// `S38`: Containers Prepared for Specimen Collection
+    #[hl7(code = "S38")]
+    S38,
+    /// `S39`: Specimen Collection Successful
+    #[hl7(code = "S39")]
+    SpecimenCollectionSuccessful,
+    /// `S40`: Specimen Collection Unsuccessful
+    #[hl7(code = "S40")]
+    SpecimenCollectionUnsuccessful,
+    /// `S41`: Specimen Departed
+    #[hl7(code = "S41")]
+    SpecimenDeparted,
+    /// `S42`: Specimen Arrived
+    #[hl7(code = "S42")]
+    SpecimenArrived,
+    /// `S43`: Specimen Accepted
+    #[hl7(code = "S43")]
+    SpecimenAccepted,
+    /// `S44`: Specimen Rejected
+    #[hl7(code = "S44")]
+    SpecimenRejected,
+    /// `S45`: Specimen Re-identified
+    #[hl7(code = "S45")]
+    SpecimenReIdentified,
+    /// `S46`: Specimen De-identified
+    #[hl7(code = "S46")]
+    SpecimenDeIdentified,
+    /// `S47`: Specimen Sent to Archive
+    #[hl7(code = "S47")]
+    SpecimenSentToArchive,
+    /// `S48`: Specimen Retrieved from Archive
+    #[hl7(code = "S48")]
+    SpecimenRetrievedFromArchive,
+    /// `S49`: Specimen Disposed of
+    #[hl7(code = "S49")]
+    SpecimenDisposedOf,
+    /// `S50`: Specimen Procedure Step Successful , with Derived Specimen(s)
+    #[hl7(code = "S50")]
+    S50,
+    /// `S51`: Specimen Procedure Step Successful, no Derived Specimen(s)
+    #[hl7(code = "S51")]
+    S51,
+    /// `S52`: Specimen Procedure Step Unsuccessful
+    #[hl7(code = "S52")]
+    SpecimenProcedureStepUnsuccessful,
+    /// `T01`: MDM/ACK - Original document notification
+    #[hl7(code = "T01")]
+    T01,
+    /// `T02`: MDM/ACK - Original document notification and content
+    #[hl7(code = "T02")]
+    T02,
+    /// `T03`: MDM/ACK - Document status change notification
+    #[hl7(code = "T03")]
+    T03,
+    /// `T04`: MDM/ACK - Document status change notification and content
+    #[hl7(code = "T04")]
+    T04,
+    /// `T05`: MDM/ACK - Document addendum notification
+    #[hl7(code = "T05")]
+    T05,
+    /// `T06`: MDM/ACK - Document addendum notification and content
+    #[hl7(code = "T06")]
+    T06,
+    /// `T07`: MDM/ACK - Document edit notification
+    #[hl7(code = "T07")]
+    T07,
+    /// `T08`: MDM/ACK - Document edit notification and content
+    #[hl7(code = "T08")]
+    T08,
+    /// `T09`: MDM/ACK - Document replacement notification
+    #[hl7(code = "T09")]
+    T09,
+    /// `T10`: MDM/ACK - Document replacement notification and content
+    #[hl7(code = "T10")]
+    T10,
+    /// `T11`: MDM/ACK - Document cancel notification
+    #[hl7(code = "T11")]
+    T11,
+    /// `T12`: QRY/DOC - Document query
+    #[hl7(code = "T12")]
+    QryDocDocumentQuery,
+    /// `U01`: ESU/ACK - Automated equipment status update
+    #[hl7(code = "U01")]
+    U01,
+    /// `U02`: ESR/ACK - Automated equipment status request
+    #[hl7(code = "U02")]
+    U02,
+    /// `U03`: SSU/ACK - Specimen status update
+    #[hl7(code = "U03")]
+    U03,
+    /// `U04`: SSR/ACK - specimen status request
+    #[hl7(code = "U04")]
+    U04,
+    /// `U05`: INU/ACK - Automated equipment inventory update
+    #[hl7(code = "U05")]
+    U05,
+    /// `U06`: INR/ACK - Automated equipment inventory request
+    #[hl7(code = "U06")]
+    U06,
+    /// `U07`: EAC/ACK - Automated equipment command
+    #[hl7(code = "U07")]
+    U07,
+    /// `U08`: EAR/ACK - Automated equipment response
+    #[hl7(code = "U08")]
+    U08,
+    /// `U09`: EAN/ACK - Automated equipment notification
+    #[hl7(code = "U09")]
+    U09,
+    /// `U10`: TCU/ACK - Automated equipment test code settings update
+    #[hl7(code = "U10")]
+    U10,
+    /// `U11`: TCR/ACK - Automated equipment test code settings request
+    #[hl7(code = "U11")]
+    U11,
+    /// `U12`: LSU/ACK - Automated equipment log/service update
+    #[hl7(code = "U12")]
+    U12,
+    /// `U13`: LSR/ACK - Automated equipment log/service request
+    #[hl7(code = "U13")]
+    U13,
+    /// `U14`: INR/ACK – Automated Equipment Inventory Request
+    #[hl7(code = "U14")]
+    U14,
+    /// `V01`: VXQ - Query for vaccination record
+    #[hl7(code = "V01")]
+    V01,
+    /// `V02`: VXX - Response to vaccination query returning multiple PID matches
+    #[hl7(code = "V02")]
+    V02,
+    /// `V03`: VXR - Vaccination record response
+    #[hl7(code = "V03")]
+    V03,
+    /// `V04`: VXU - Unsolicited vaccination record update
+    #[hl7(code = "V04")]
+    V04,
+    /// `Varies`: MFQ/MFR - Master files query (use event same as asking for e.g., M05 - location)
+    #[hl7(code = "Varies")]
+    Varies2,
+    /// `W01`: ORU - Waveform result, unsolicited transmission of requested information
+    #[hl7(code = "W01")]
+    W01,
+    /// `W02`: QRF - Waveform result, response to query
+    #[hl7(code = "W02")]
+    W02,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0203: Identifier type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0203", datatype = ID)]
+pub enum IdentifierType<'a> {
+    /// `AC`: Accreditation/Certification Identifier
+    #[hl7(code = "AC")]
+    AccreditationCertificationIdentifier,
+    /// `ACSN`: Accession ID
+    #[hl7(code = "ACSN")]
+    AccessionId,
+    /// `AIN`: Animal Identification Number (US Official)
+    #[hl7(code = "AIN")]
+    Ain,
+    /// `AM`: American Express
+    #[hl7(code = "AM")]
+    AmericanExpress,
+    /// `AMA`: American Medical Association Number
+    #[hl7(code = "AMA")]
+    AmericanMedicalAssociationNumber,
+    /// `AN`: Account number
+    #[hl7(code = "AN")]
+    AccountNumber,
+    /// `ANC`: Account number Creditor
+    #[hl7(code = "ANC")]
+    AccountNumberCreditor,
+    /// `AND`: Account number debitor
+    #[hl7(code = "AND")]
+    AccountNumberDebitor,
+    /// `ANON`: Anonymous identifier
+    #[hl7(code = "ANON")]
+    AnonymousIdentifier,
+    /// `ANT`: Temporary Account Number
+    #[hl7(code = "ANT")]
+    TemporaryAccountNumber,
+    /// `APRN`: Advanced Practice Registered Nurse number
+    #[hl7(code = "APRN")]
+    Aprn,
+    /// `ASID`: Ancestor Specimen ID
+    #[hl7(code = "ASID")]
+    AncestorSpecimenId,
+    /// `BA`: Bank Account Number
+    #[hl7(code = "BA")]
+    BankAccountNumber,
+    /// `BC`: Bank Card Number
+    #[hl7(code = "BC")]
+    BankCardNumber,
+    /// `BCFN`: Birth Certificate File Number
+    #[hl7(code = "BCFN")]
+    BirthCertificateFileNumber,
+    /// `BCT`: Birth Certificate
+    #[hl7(code = "BCT")]
+    BirthCertificate,
+    /// `BR`: Birth registry number
+    #[hl7(code = "BR")]
+    BirthRegistryNumber,
+    /// `BRN`: Breed Registry Number
+    #[hl7(code = "BRN")]
+    BreedRegistryNumber,
+    /// `BSNR`: Primary physician office number
+    #[hl7(code = "BSNR")]
+    PrimaryPhysicianOfficeNumber,
+    /// `CAAI`: Consumer Application Account Identifier
+    #[hl7(code = "CAAI")]
+    ConsumerApplicationAccountIdentifier,
+    /// `CC`: Cost Center number
+    #[hl7(code = "CC")]
+    CostCenterNumber,
+    /// `CONM`: Change of Name Document
+    #[hl7(code = "CONM")]
+    ChangeOfNameDocument,
+    /// `CY`: County number
+    #[hl7(code = "CY")]
+    CountyNumber,
+    /// `CZ`: Citizenship Card
+    #[hl7(code = "CZ")]
+    CitizenshipCard,
+    /// `DC`: Death Certificate ID
+    #[hl7(code = "DC")]
+    DeathCertificateId,
+    /// `DCFN`: Death Certificate File Number
+    #[hl7(code = "DCFN")]
+    DeathCertificateFileNumber,
+    /// `DDS`: Dentist license number
+    #[hl7(code = "DDS")]
+    DentistLicenseNumber,
+    /// `DEA`: Drug Enforcement Administration registration number
+    #[hl7(code = "DEA")]
+    Dea,
+    /// `DFN`: Drug Furnishing or prescriptive authority Number
+    #[hl7(code = "DFN")]
+    Dfn,
+    /// `DI`: Diner's Club card
+    #[hl7(code = "DI")]
+    DinerSClubCard,
+    /// `DL`: Driver's license number
+    #[hl7(code = "DL")]
+    DriverSLicenseNumber,
+    /// `DN`: Doctor number
+    #[hl7(code = "DN")]
+    DoctorNumber,
+    /// `DO`: Osteopathic License number
+    #[hl7(code = "DO")]
+    OsteopathicLicenseNumber,
+    /// `DP`: Diplomatic Passport
+    #[hl7(code = "DP")]
+    DiplomaticPassport,
+    /// `DPM`: Podiatrist license number
+    #[hl7(code = "DPM")]
+    PodiatristLicenseNumber,
+    /// `DR`: Donor Registration Number
+    #[hl7(code = "DR")]
+    DonorRegistrationNumber,
+    /// `DS`: Discover Card
+    #[hl7(code = "DS")]
+    DiscoverCard,
+    /// `DSG`: Diagnostic Study Group
+    #[hl7(code = "DSG")]
+    DiagnosticStudyGroup,
+    /// `EI`: Employee number
+    #[hl7(code = "EI")]
+    EmployeeNumber,
+    /// `EN`: Employer number
+    #[hl7(code = "EN")]
+    EmployerNumber,
+    /// `ESN`: Staff Enterprise Number
+    #[hl7(code = "ESN")]
+    StaffEnterpriseNumber,
+    /// `ETIN`: Electronic Transmitter Identification Number
+    #[hl7(code = "ETIN")]
+    ElectronicTransmitterIdentificationNumber,
+    /// `FDR`: Fetal Death Report ID
+    #[hl7(code = "FDR")]
+    FetalDeathReportId,
+    /// `FDRFN`: Fetal Death Report File Number
+    #[hl7(code = "FDRFN")]
+    Fdrfn,
+    /// `FGN`: Filler Group Number
+    #[hl7(code = "FGN")]
+    FillerGroupNumber,
+    /// `FI`: Facility ID
+    #[hl7(code = "FI")]
+    FacilityId,
+    /// `FILL`: Filler Identifier
+    #[hl7(code = "FILL")]
+    FillerIdentifier,
+    /// `GI`: Guarantor internal identifier
+    #[hl7(code = "GI")]
+    GuarantorInternalIdentifier,
+    /// `GIN`: Animal Group Identifier (US Official)
+    #[hl7(code = "GIN")]
+    Gin,
+    /// `GKV`: Insured's ID with Public Insurance
+    #[hl7(code = "GKV")]
+    Gkv,
+    /// `GL`: General ledger number
+    #[hl7(code = "GL")]
+    GeneralLedgerNumber,
+    /// `GN`: Guarantor external identifier
+    #[hl7(code = "GN")]
+    GuarantorExternalIdentifier,
+    /// `HC`: Health Card Number
+    #[hl7(code = "HC")]
+    HealthCardNumber,
+    /// `IND`: Indigenous/Aboriginal
+    #[hl7(code = "IND")]
+    IndigenousAboriginal,
+    /// `IRISTEM`: An IRI stem
+    #[hl7(code = "IRISTEM")]
+    AnIriStem,
+    /// `JHN`: Jurisdictional health number
+    #[hl7(code = "JHN")]
+    JurisdictionalHealthNumber,
+    /// `KZVA`: Dentist Office Number
+    #[hl7(code = "KZVA")]
+    DentistOfficeNumber,
+    /// `LACSN`: Laboratory Accession ID
+    #[hl7(code = "LACSN")]
+    LaboratoryAccessionId,
+    /// `LANR`: Lifelong physician number
+    #[hl7(code = "LANR")]
+    LifelongPhysicianNumber,
+    /// `LI`: Labor and industries number
+    #[hl7(code = "LI")]
+    LaborAndIndustriesNumber,
+    /// `L&I`: Labor and industries number
+    #[hl7(code = "L&I")]
+    LaborAndIndustriesNumber2,
+    /// `LN`: License number
+    #[hl7(code = "LN")]
+    LicenseNumber,
+    /// `LR`: Local Registry ID
+    #[hl7(code = "LR")]
+    LocalRegistryId,
+    /// `MA`: Patient Medicaid number
+    #[hl7(code = "MA")]
+    PatientMedicaidNumber,
+    /// `MB`: Member Number
+    #[hl7(code = "MB")]
+    MemberNumber,
+    /// `MC`: Patient's Medicare number
+    #[hl7(code = "MC")]
+    PatientSMedicareNumber,
+    /// `MCD`: Practitioner Medicaid number
+    #[hl7(code = "MCD")]
+    PractitionerMedicaidNumber,
+    /// `MCN`: Microchip Number
+    #[hl7(code = "MCN")]
+    MicrochipNumber,
+    /// `MCR`: Practitioner Medicare number
+    #[hl7(code = "MCR")]
+    PractitionerMedicareNumber,
+    /// `MCT`: Marriage Certificate
+    #[hl7(code = "MCT")]
+    MarriageCertificate,
+    /// `MD`: Medical License number
+    #[hl7(code = "MD")]
+    MedicalLicenseNumber,
+    /// `MI`: Military ID number
+    #[hl7(code = "MI")]
+    MilitaryIdNumber,
+    /// `MR`: Medical record number
+    #[hl7(code = "MR")]
+    MedicalRecordNumber,
+    /// `MRT`: Temporary Medical Record Number
+    #[hl7(code = "MRT")]
+    TemporaryMedicalRecordNumber,
+    /// `MS`: MasterCard
+    #[hl7(code = "MS")]
+    MasterCard,
+    /// `NBSNR`: Secondary physician office number
+    #[hl7(code = "NBSNR")]
+    SecondaryPhysicianOfficeNumber,
+    /// `NCT`: Naturalization Certificate
+    #[hl7(code = "NCT")]
+    NaturalizationCertificate,
+    /// `NE`: National employer identifier
+    #[hl7(code = "NE")]
+    NationalEmployerIdentifier,
+    /// `NH`: National Health Plan Identifier
+    #[hl7(code = "NH")]
+    NationalHealthPlanIdentifier,
+    /// `NI`: National unique individual identifier
+    #[hl7(code = "NI")]
+    NationalUniqueIndividualIdentifier,
+    /// `NII`: National Insurance Organization Identifier
+    #[hl7(code = "NII")]
+    NationalInsuranceOrganizationIdentifier,
+    /// `NIIH`: National Insurance Headquarters Organization Identifier
+    #[hl7(code = "NIIH")]
+    Niih,
+    /// `NIIP`: National Insurance Payor Identifier (Payor)
+    #[hl7(code = "NIIP")]
+    Niip,
+    /// `NNxxx`: National Person Identifier where the xxx is the ISO table 3166 3-character (alphabetic) country code
+    #[hl7(code = "NNxxx")]
+    Nnxxx,
+    /// `NP`: Nurse practitioner number
+    #[hl7(code = "NP")]
+    NursePractitionerNumber,
+    /// `NPI`: National provider identifier
+    #[hl7(code = "NPI")]
+    NationalProviderIdentifier,
+    /// `OBI`: Observation Instance Identifier
+    #[hl7(code = "OBI")]
+    ObservationInstanceIdentifier,
+    /// `OD`: Optometrist license number
+    #[hl7(code = "OD")]
+    OptometristLicenseNumber,
+    /// `PA`: Physician Assistant number
+    #[hl7(code = "PA")]
+    PhysicianAssistantNumber,
+    /// `PAYERID`: Payer Identifier
+    #[hl7(code = "PAYERID")]
+    PayerIdentifier,
+    /// `PC`: Parole Card
+    #[hl7(code = "PC")]
+    ParoleCard,
+    /// `PCN`: Penitentiary/correctional institution Number
+    #[hl7(code = "PCN")]
+    PenitentiaryCorrectionalInstitutionNumber,
+    /// `PE`: Living Subject Enterprise Number
+    #[hl7(code = "PE")]
+    LivingSubjectEnterpriseNumber,
+    /// `PEN`: Pension Number
+    #[hl7(code = "PEN")]
+    PensionNumber,
+    /// `PGN`: Placer Group Number
+    #[hl7(code = "PGN")]
+    PlacerGroupNumber,
+    /// `PHC`: Public Health Case Identifier
+    #[hl7(code = "PHC")]
+    PublicHealthCaseIdentifier,
+    /// `PHE`: Public Health Event Identifier
+    #[hl7(code = "PHE")]
+    PublicHealthEventIdentifier,
+    /// `PHO`: Public Health Official ID
+    #[hl7(code = "PHO")]
+    PublicHealthOfficialId,
+    /// `PI`: Patient internal identifier
+    #[hl7(code = "PI")]
+    PatientInternalIdentifier,
+    /// `PIN`: Premises Identifier Number (US Official)
+    #[hl7(code = "PIN")]
+    Pin,
+    /// `PKV`: Insured's ID with Private Insurance
+    #[hl7(code = "PKV")]
+    Pkv,
+    /// `PLAC`: Placer Identifier
+    #[hl7(code = "PLAC")]
+    PlacerIdentifier,
+    /// `PN`: Person number
+    #[hl7(code = "PN")]
+    PersonNumber,
+    /// `PNT`: Temporary Living Subject Number
+    #[hl7(code = "PNT")]
+    TemporaryLivingSubjectNumber,
+    /// `PPIN`: Medicare/CMS Performing Provider Identification Number
+    #[hl7(code = "PPIN")]
+    Ppin,
+    /// `PPN`: Passport number
+    #[hl7(code = "PPN")]
+    PassportNumber,
+    /// `PRC`: Permanent Resident Card Number
+    #[hl7(code = "PRC")]
+    PermanentResidentCardNumber,
+    /// `PRN`: Provider number
+    #[hl7(code = "PRN")]
+    ProviderNumber,
+    /// `PT`: Patient external identifier
+    #[hl7(code = "PT")]
+    PatientExternalIdentifier,
+    /// `QA`: QA number
+    #[hl7(code = "QA")]
+    QaNumber,
+    /// `RI`: Resource identifier
+    #[hl7(code = "RI")]
+    ResourceIdentifier,
+    /// `RN`: Registered Nurse Number
+    #[hl7(code = "RN")]
+    RegisteredNurseNumber,
+    /// `RPH`: Pharmacist license number
+    #[hl7(code = "RPH")]
+    PharmacistLicenseNumber,
+    /// `RR`: Railroad Retirement number
+    #[hl7(code = "RR")]
+    RailroadRetirementNumber,
+    /// `RRI`: Regional registry ID
+    #[hl7(code = "RRI")]
+    RegionalRegistryId,
+    /// `RRP`: Railroad Retirement Provider
+    #[hl7(code = "RRP")]
+    RailroadRetirementProvider,
+    /// `SAMN`: SAMN# accession Number
+    #[hl7(code = "SAMN")]
+    SamnAccessionNumber,
+    /// `SB`: Social Beneficiary Identifier
+    #[hl7(code = "SB")]
+    SocialBeneficiaryIdentifier,
+    /// `SID`: Specimen ID
+    #[hl7(code = "SID")]
+    SpecimenId,
+    /// `SL`: State license
+    #[hl7(code = "SL")]
+    StateLicense,
+    /// `SN`: Subscriber Number
+    #[hl7(code = "SN")]
+    SubscriberNumber,
+    /// `SNBSN`: State assigned NDBS card Identifier
+    #[hl7(code = "SNBSN")]
+    Snbsn,
+    /// `SNO`: Serial Number
+    #[hl7(code = "SNO")]
+    SerialNumber,
+    /// `SP`: Study Permit
+    #[hl7(code = "SP")]
+    StudyPermit,
+    /// `SR`: State registry ID
+    #[hl7(code = "SR")]
+    StateRegistryId,
+    /// `SRX`: SRA Accession number
+    #[hl7(code = "SRX")]
+    SraAccessionNumber,
+    /// `SS`: Social Security number
+    #[hl7(code = "SS")]
+    SocialSecurityNumber,
+    /// `STN`: Shipment Tracking Number
+    #[hl7(code = "STN")]
+    ShipmentTrackingNumber,
+    /// `TAX`: Tax ID number
+    #[hl7(code = "TAX")]
+    TaxIdNumber,
+    /// `TN`: Treaty Number/ (Canada)
+    #[hl7(code = "TN")]
+    TreatyNumberCanada,
+    /// `TPR`: Temporary Permanent Resident (Canada)
+    #[hl7(code = "TPR")]
+    TemporaryPermanentResidentCanada,
+    /// `TRL`: Training License Number
+    #[hl7(code = "TRL")]
+    TrainingLicenseNumber,
+    /// `U`: Unspecified identifier
+    #[hl7(code = "U")]
+    UnspecifiedIdentifier,
+    /// `UDI`: Universal Device Identifier
+    #[hl7(code = "UDI")]
+    UniversalDeviceIdentifier,
+    /// `UCID`: Unique Claim Identifier
+    #[hl7(code = "UCID")]
+    UniqueClaimIdentifier,
+    /// `UMB`: Unique Product-independent Payer Person Identifier
+    #[hl7(code = "UMB")]
+    Umb,
+    /// `UPIN`: Medicare/CMS (formerly HCFA)'s Universal Physician Identification numbers
+    #[hl7(code = "UPIN")]
+    Upin,
+    /// `USID`: Unique Specimen ID
+    #[hl7(code = "USID")]
+    UniqueSpecimenId,
+    /// `VN`: Visit number
+    #[hl7(code = "VN")]
+    VisitNumber,
+    /// `VP`: Visitor Permit
+    #[hl7(code = "VP")]
+    VisitorPermit,
+    /// `VS`: VISA
+    #[hl7(code = "VS")]
+    Visa,
+    /// `WC`: WIC identifier
+    #[hl7(code = "WC")]
+    WicIdentifier,
+    /// `WCN`: Workers' Comp Number
+    #[hl7(code = "WCN")]
+    WorkersCompNumber,
+    /// `WP`: Work Permit
+    #[hl7(code = "WP")]
+    WorkPermit,
+    /// `XV`: Health Plan Identifier
+    #[hl7(code = "XV")]
+    HealthPlanIdentifier,
+    /// `XX`: Organization identifier
+    #[hl7(code = "XX")]
+    OrganizationIdentifier,
+    /// `ZANR`: Dentist Identifier
+    #[hl7(code = "ZANR")]
+    DentistIdentifier,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0136: Yes/no indicator.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0136", datatype = ID)]
+pub enum YesNoIndicator<'a> {
+    /// `Y`: Yes
+    #[hl7(code = "Y")]
+    Yes,
+    /// `N`: No
+    #[hl7(code = "N")]
+    No,
+    /// `NI`: No Information
+    #[hl7(code = "NI")]
+    NoInformation,
+    /// `NA`: not applicable
+    #[hl7(code = "NA")]
+    NotApplicable,
+    /// `UNK`: unknown
+    #[hl7(code = "UNK")]
+    Unknown,
+    /// `NASK`: not asked
+    #[hl7(code = "NASK")]
+    NotAsked,
+    /// `ASKU`: asked but unknown
+    #[hl7(code = "ASKU")]
+    AskedButUnknown,
+    /// `NAV`: temporarily unavailable
+    #[hl7(code = "NAV")]
+    TemporarilyUnavailable,
+    /// `NP`: not present
+    #[hl7(code = "NP")]
+    NotPresent,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0287: Problem/goal action code.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0287", datatype = ID)]
+pub enum ProblemGoalActionCode<'a> {
+    /// `AD`: ADD
+    #[hl7(code = "AD")]
+    Add,
+    /// `CO`: CORRECT
+    #[hl7(code = "CO")]
+    Correct,
+    /// `DE`: DELETE
+    #[hl7(code = "DE")]
+    Delete,
+    /// `LI`: LINK
+    #[hl7(code = "LI")]
+    Link,
+    /// `SP`: Used in Snapshot mode
+    #[hl7(code = "SP")]
+    UsedInSnapshotMode,
+    /// `UC`: UNCHANGED
+    #[hl7(code = "UC")]
+    Unchanged,
+    /// `UN`: UNLINK
+    #[hl7(code = "UN")]
+    Unlink,
+    /// `UP`: UPDATE
+    #[hl7(code = "UP")]
+    Update,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0125: Value type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0125", datatype = ID)]
+pub enum ValueType<'a> {
+    /// `AD`: Address
+    #[hl7(code = "AD")]
+    Address,
+    /// `AUI`: Authorization information
+    #[hl7(code = "AUI")]
+    AuthorizationInformation,
+    /// `CCD`: Charge code and date
+    #[hl7(code = "CCD")]
+    ChargeCodeAndDate,
+    /// `CCP`: Channel calibration parameters
+    #[hl7(code = "CCP")]
+    ChannelCalibrationParameters,
+    /// `CD`: Channel definition
+    #[hl7(code = "CD")]
+    ChannelDefinition,
+    /// `CE`: Coded element
+    #[hl7(code = "CE")]
+    CodedElement,
+    /// `CF`: Coded element with formatted values
+    #[hl7(code = "CF")]
+    Cf,
+    /// `CK`: Composite ID with check digit
+    #[hl7(code = "CK")]
+    Ck,
+    /// `CM`: Composite
+    #[hl7(code = "CM")]
+    Composite,
+    /// `CN`: Composite ID number and name
+    #[hl7(code = "CN")]
+    Cn,
+    /// `CNE`: Coded with no exceptions
+    #[hl7(code = "CNE")]
+    CodedWithNoExceptions,
+    /// `CNS`: Composite ID number and name simplified
+    #[hl7(code = "CNS")]
+    Cns,
+    /// `CNN`: Composite ID number and name simplified
+    #[hl7(code = "CNN")]
+    Cnn,
+    /// `CP`: Composite price
+    #[hl7(code = "CP")]
+    CompositePrice,
+    /// `CQ`: Composite quantity with units
+    #[hl7(code = "CQ")]
+    CompositeQuantityWithUnits,
+    /// `CSU`: Channel sensitivity and units
+    #[hl7(code = "CSU")]
+    ChannelSensitivityAndUnits,
+    /// `CWE`: Coded with exceptions
+    #[hl7(code = "CWE")]
+    CodedWithExceptions,
+    /// `CX`: Extended composite ID with check digit
+    #[hl7(code = "CX")]
+    Cx,
+    /// `DDI`: Daily deductible information
+    #[hl7(code = "DDI")]
+    DailyDeductibleInformation,
+    /// `DIN`: Date and institution name
+    #[hl7(code = "DIN")]
+    DateAndInstitutionName,
+    /// `DLD`: Discharge to location and date
+    #[hl7(code = "DLD")]
+    Dld,
+    /// `DLN`: Driver's license number
+    #[hl7(code = "DLN")]
+    DriverSLicenseNumber,
+    /// `DLT`: Delta
+    #[hl7(code = "DLT")]
+    Delta,
+    /// `DR`: Date/time range
+    #[hl7(code = "DR")]
+    DateTimeRange,
+    /// `DT`: Date
+    #[hl7(code = "DT")]
+    Date,
+    /// `DTM`: Date/time
+    #[hl7(code = "DTM")]
+    DateTime,
+    /// `DTN`: Day type and number
+    #[hl7(code = "DTN")]
+    DayTypeAndNumber,
+    /// `ED`: Encapsulated data
+    #[hl7(code = "ED")]
+    EncapsulatedData,
+    /// `EI`: Entity identifier
+    #[hl7(code = "EI")]
+    EntityIdentifier,
+    /// `EIP`: Entity identifier pair
+    #[hl7(code = "EIP")]
+    EntityIdentifierPair,
+    /// `ELD`: Error location and description
+    #[hl7(code = "ELD")]
+    ErrorLocationAndDescription,
+    /// `ERL`: Error location
+    #[hl7(code = "ERL")]
+    ErrorLocation,
+    /// `FC`: Financial class
+    #[hl7(code = "FC")]
+    FinancialClass,
+    /// `FN`: Family name
+    #[hl7(code = "FN")]
+    FamilyName,
+    /// `FT`: Formatted text
+    #[hl7(code = "FT")]
+    FormattedText,
+    /// `GTS`: General timing specification
+    #[hl7(code = "GTS")]
+    GeneralTimingSpecification,
+    /// `HD`: Hierarchic designator
+    #[hl7(code = "HD")]
+    HierarchicDesignator,
+    /// `ICD`: Insurance certification definition
+    #[hl7(code = "ICD")]
+    InsuranceCertificationDefinition,
+    /// `ID`: Coded values for HL7 tables
+    #[hl7(code = "ID")]
+    Id,
+    /// `IS`: Coded value for user-defined tables
+    #[hl7(code = "IS")]
+    Is,
+    /// `JCC`: Job code/class
+    #[hl7(code = "JCC")]
+    JobCodeClass,
+    /// `LA1`: Location with address variation 1
+    #[hl7(code = "LA1")]
+    La1,
+    /// `LA2`: Location with address variation 2
+    #[hl7(code = "LA2")]
+    La2,
+    /// `MA`: Multiplexed array
+    #[hl7(code = "MA")]
+    MultiplexedArray,
+    /// `MO`: Money
+    #[hl7(code = "MO")]
+    Money,
+    /// `MOC`: Money and charge code
+    #[hl7(code = "MOC")]
+    MoneyAndChargeCode,
+    /// `MOP`: Money or percentage
+    #[hl7(code = "MOP")]
+    MoneyOrPercentage,
+    /// `MSG`: Message type
+    #[hl7(code = "MSG")]
+    MessageType,
+    /// `NA`: Numeric array
+    #[hl7(code = "NA")]
+    NumericArray,
+    /// `NDL`: Name with date and location
+    #[hl7(code = "NDL")]
+    Ndl,
+    /// `NM`: Numeric
+    #[hl7(code = "NM")]
+    Numeric,
+    /// `NR`: Numeric range
+    #[hl7(code = "NR")]
+    NumericRange,
+    /// `OCD`: Occurrence code and date
+    #[hl7(code = "OCD")]
+    OccurrenceCodeAndDate,
+    /// `OSD`: Order sequence definition
+    #[hl7(code = "OSD")]
+    OrderSequenceDefinition,
+    /// `OSP`: Occurrence span code and date
+    #[hl7(code = "OSP")]
+    Osp,
+    /// `PIP`: Practitioner institutional privileges
+    #[hl7(code = "PIP")]
+    PractitionerInstitutionalPrivileges,
+    /// `PL`: Person location
+    #[hl7(code = "PL")]
+    PersonLocation,
+    /// `PLN`: Practitioner license or other ID number
+    #[hl7(code = "PLN")]
+    Pln,
+    /// `PN`: Person name
+    #[hl7(code = "PN")]
+    PersonName,
+    /// `PPN`: Performing person time stamp
+    #[hl7(code = "PPN")]
+    PerformingPersonTimeStamp,
+    /// `PRL`: Parent result link
+    #[hl7(code = "PRL")]
+    ParentResultLink,
+    /// `PT`: Processing type
+    #[hl7(code = "PT")]
+    ProcessingType,
+    /// `PTA`: Policy type and amount
+    #[hl7(code = "PTA")]
+    PolicyTypeAndAmount,
+    /// `QIP`: Query input parameter list
+    #[hl7(code = "QIP")]
+    QueryInputParameterList,
+    /// `QSC`: Query selection criteria
+    #[hl7(code = "QSC")]
+    QuerySelectionCriteria,
+    /// `RCD`: Row column definition
+    #[hl7(code = "RCD")]
+    RowColumnDefinition,
+    /// `RFR`: Reference range
+    #[hl7(code = "RFR")]
+    ReferenceRange,
+    /// `RI`: Repeat interval
+    #[hl7(code = "RI")]
+    RepeatInterval,
+    /// `RMC`: Room coverage
+    #[hl7(code = "RMC")]
+    RoomCoverage,
+    /// `RP`: Reference pointer
+    #[hl7(code = "RP")]
+    ReferencePointer,
+    /// `RPT`: Repeat pattern
+    #[hl7(code = "RPT")]
+    RepeatPattern,
+    /// `SAD`: Street Address
+    #[hl7(code = "SAD")]
+    StreetAddress,
+    /// `SCV`: Scheduling class value pair
+    #[hl7(code = "SCV")]
+    SchedulingClassValuePair,
+    /// `SI`: Sequence ID
+    #[hl7(code = "SI")]
+    SequenceId,
+    /// `SN`: Structured numeric
+    #[hl7(code = "SN")]
+    StructuredNumeric,
+    /// `SNM`: String of telephone number digits
+    #[hl7(code = "SNM")]
+    Snm,
+    /// `SPD`: Specialty description
+    #[hl7(code = "SPD")]
+    SpecialtyDescription,
+    /// `SPS`: Specimen source
+    #[hl7(code = "SPS")]
+    SpecimenSource,
+    /// `SRT`: Sort order
+    #[hl7(code = "SRT")]
+    SortOrder,
+    /// `ST`: String data
+    #[hl7(code = "ST")]
+    StringData,
+    /// `TM`: Time
+    #[hl7(code = "TM")]
+    Time,
+    /// `TN`: Telephone number
+    #[hl7(code = "TN")]
+    TelephoneNumber,
+    /// `TQ`: Timing/quantity
+    #[hl7(code = "TQ")]
+    TimingQuantity,
+    /// `TS`: Time stamp
+    #[hl7(code = "TS")]
+    TimeStamp,
+    /// `TX`: Text data
+    #[hl7(code = "TX")]
+    TextData,
+    /// `UVC`: UB value code and amount
+    #[hl7(code = "UVC")]
+    Uvc,
+    /// `VH`: Visiting hours
+    #[hl7(code = "VH")]
+    VisitingHours,
+    /// `VID`: Version identifier
+    #[hl7(code = "VID")]
+    VersionIdentifier,
+    /// `VR`: Value range
+    #[hl7(code = "VR")]
+    ValueRange,
+    /// `WVI`: Channel Identifier
+    #[hl7(code = "WVI")]
+    ChannelIdentifier,
+    /// `WVS`: Waveform source
+    #[hl7(code = "WVS")]
+    WaveformSource,
+    /// `XAD`: Extended address
+    #[hl7(code = "XAD")]
+    ExtendedAddress,
+    /// `XCN`: Extended composite ID number and name for persons
+    #[hl7(code = "XCN")]
+    Xcn,
+    /// `XON`: Extended composite name and ID number for organizations
+    #[hl7(code = "XON")]
+    Xon,
+    /// `XPN`: Extended person name
+    #[hl7(code = "XPN")]
+    ExtendedPersonName,
+    /// `XTN`: Extended telecommunications number
+    #[hl7(code = "XTN")]
+    ExtendedTelecommunicationsNumber,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0080: Nature of abnormal testing.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0080", datatype = ID)]
+pub enum NatureOfAbnormalTesting<'a> {
+    /// `A`: An age-based population
+    #[hl7(code = "A")]
+    AnAgeBasedPopulation,
+    /// `N`: None - generic normal range
+    #[hl7(code = "N")]
+    N,
+    /// `R`: A race-based population
+    #[hl7(code = "R")]
+    ARaceBasedPopulation,
+    /// `S`: A sex-based population
+    #[hl7(code = "S")]
+    ASexBasedPopulation,
+    /// `SP`: Species
+    #[hl7(code = "SP")]
+    Species,
+    /// `B`: Breed
+    #[hl7(code = "B")]
+    Breed,
+    /// `ST`: Strain
+    #[hl7(code = "ST")]
+    Strain,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0085: Observation result status codes interpretation.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0085", datatype = ID)]
+pub enum ObservationResultStatusCodesInterpretation<'a> {
+    /// `A`: Amended based on adjustments provided by the Placer (Physician) regarding patient demographics (such as age and/or gender or other patient specific information
+    #[hl7(code = "A")]
+    A,
+    /// `B`: Appended Report - Final results reviewed and further information provided for clarity without change to the original result values.
+    #[hl7(code = "B")]
+    B,
+    /// `C`: Record coming over is a correction and thus replaces a final result
+    #[hl7(code = "C")]
+    C,
+    /// `D`: Deletes the OBX record
+    #[hl7(code = "D")]
+    DeletesTheObxRecord,
+    /// `F`: Final results
+    #[hl7(code = "F")]
+    FinalResults,
+    /// `I`: Specimen in lab; results pending
+    #[hl7(code = "I")]
+    I,
+    /// `N`: Not asked; used to affirmatively document that the observation identified in the OBX was not sought when the universal service ID in OBR-4 implies that it would be sought.
+    #[hl7(code = "N")]
+    N,
+    /// `O`: Order detail description only (no result)
+    #[hl7(code = "O")]
+    O,
+    /// `P`: Preliminary results
+    #[hl7(code = "P")]
+    PreliminaryResults,
+    /// `R`: Results entered -- not verified
+    #[hl7(code = "R")]
+    R,
+    /// `S`: Partial results. Deprecated. Retained only for backward compatibility as of V2.6.
+    #[hl7(code = "S")]
+    S,
+    /// `V`: Verified - Final results reviewed and confirmed to be correct, no change to result value, normal range or abnormal flag
+    #[hl7(code = "V")]
+    V,
+    /// `X`: Results cannot be obtained for this observation
+    #[hl7(code = "X")]
+    X,
+    /// `U`: Results status change to final without retransmitting results already sent as 'preliminary.' E.g., radiology changes status from preliminary to final
+    #[hl7(code = "U")]
+    U,
+    /// `W`: Post original as wrong, e.g., transmitted for wrong patient
+    #[hl7(code = "W")]
+    W,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0205: Price Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0205", datatype = ID)]
+pub enum PriceType<'a> {
+    /// `AP`: administrative price or handling fee
+    #[hl7(code = "AP")]
+    Ap,
+    /// `DC`: direct unit cost
+    #[hl7(code = "DC")]
+    DirectUnitCost,
+    /// `IC`: indirect unit cost
+    #[hl7(code = "IC")]
+    IndirectUnitCost,
+    /// `PF`: professional fee for performing provider
+    #[hl7(code = "PF")]
+    Pf,
+    /// `TF`: technology fee for use of equipment
+    #[hl7(code = "TF")]
+    Tf,
+    /// `TP`: total price
+    #[hl7(code = "TP")]
+    TotalPrice,
+    /// `UP`: unit price, may be based on length of procedure or service
+    #[hl7(code = "UP")]
+    Up,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0298: CP Range Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0298", datatype = ID)]
+pub enum CpRangeType<'a> {
+    /// `P`: Pro-rate. Apply this price to this interval, pro-rated by whatever portion of the interval has occurred/been consumed
+    #[hl7(code = "P")]
+    P,
+    /// `F`: Flat-rate. Apply the entire price to this interval, do not pro-rate the price if the full interval has not occurred/been consumed
+    #[hl7(code = "F")]
+    F,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0105: Source of comment.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0105", datatype = ID)]
+pub enum SourceOfComment<'a> {
+    /// `L`: Ancillary (filler) department is source of comment
+    #[hl7(code = "L")]
+    L,
+    /// `P`: Orderer (placer) is source of comment
+    #[hl7(code = "P")]
+    P,
+    /// `O`: Other system is source of comment
+    #[hl7(code = "O")]
+    O,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0119: Order Control codes.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0119", datatype = ID)]
+pub enum OrderControlCodes<'a> {
+    /// `AF`: Order/service refill request approval
+    #[hl7(code = "AF")]
+    OrderServiceRefillRequestApproval,
+    /// `CA`: Cancel order/service request
+    #[hl7(code = "CA")]
+    CancelOrderServiceRequest,
+    /// `CH`: Child order/service
+    #[hl7(code = "CH")]
+    ChildOrderService,
+    /// `CN`: Combined result
+    #[hl7(code = "CN")]
+    CombinedResult,
+    /// `CP`: Cancel process step
+    #[hl7(code = "CP")]
+    CancelProcessStep,
+    /// `CR`: Canceled as requested
+    #[hl7(code = "CR")]
+    CanceledAsRequested,
+    /// `DC`: Discontinue order/service request
+    #[hl7(code = "DC")]
+    DiscontinueOrderServiceRequest,
+    /// `DE`: Data errors
+    #[hl7(code = "DE")]
+    DataErrors,
+    /// `DF`: Order/service refill request denied
+    #[hl7(code = "DF")]
+    OrderServiceRefillRequestDenied,
+    /// `DR`: Discontinued as requested
+    #[hl7(code = "DR")]
+    DiscontinuedAsRequested,
+    /// `FU`: Order/service refilled, unsolicited
+    #[hl7(code = "FU")]
+    OrderServiceRefilledUnsolicited,
+    /// `HD`: Hold order request
+    #[hl7(code = "HD")]
+    HoldOrderRequest,
+    /// `HR`: On hold as requested
+    #[hl7(code = "HR")]
+    OnHoldAsRequested,
+    /// `LI`: Link order/service to patient care problem or goal
+    #[hl7(code = "LI")]
+    Li,
+    /// `MC`: Miscellaneous Charge - not associated with an order
+    #[hl7(code = "MC")]
+    Mc,
+    /// `NA`: Number assigned
+    #[hl7(code = "NA")]
+    NumberAssigned,
+    /// `NR`: Notification Received
+    #[hl7(code = "NR")]
+    NotificationReceived,
+    /// `NW`: New order/service
+    #[hl7(code = "NW")]
+    NewOrderService,
+    /// `OC`: Order/service canceled
+    #[hl7(code = "OC")]
+    OrderServiceCanceled,
+    /// `OD`: Order/service discontinued
+    #[hl7(code = "OD")]
+    OrderServiceDiscontinued,
+    /// `OE`: Order/service released
+    #[hl7(code = "OE")]
+    OrderServiceReleased,
+    /// `OF`: Order/service refilled as requested
+    #[hl7(code = "OF")]
+    OrderServiceRefilledAsRequested,
+    /// `OH`: Order/service held
+    #[hl7(code = "OH")]
+    OrderServiceHeld,
+    /// `OK`: Order/service accepted & OK
+    #[hl7(code = "OK")]
+    OrderServiceAcceptedOk,
+    /// `OP`: Notification of order for outside dispense
+    #[hl7(code = "OP")]
+    Op,
+    /// `OR`: Released as requested
+    #[hl7(code = "OR")]
+    ReleasedAsRequested,
+    /// `PA`: Parent order/service
+    #[hl7(code = "PA")]
+    ParentOrderService,
+    /// `PR`: Previous Results with new order/service
+    #[hl7(code = "PR")]
+    Pr,
+    /// `PY`: Notification of replacement order for outside dispense
+    #[hl7(code = "PY")]
+    Py,
+    /// `RA`: Recommendation Accepted
+    #[hl7(code = "RA")]
+    RecommendationAccepted,
+    /// `RC`: Recommended Change
+    #[hl7(code = "RC")]
+    RecommendedChange,
+    /// `RD`: Recommendation Declined
+    #[hl7(code = "RD")]
+    RecommendationDeclined,
+    /// `RE`: Observations/Performed Service to follow
+    #[hl7(code = "RE")]
+    ObservationsPerformedServiceToFollow,
+    /// `RF`: Refill order/service request
+    #[hl7(code = "RF")]
+    RefillOrderServiceRequest,
+    /// `RL`: Release previous hold
+    #[hl7(code = "RL")]
+    ReleasePreviousHold,
+    /// `RO`: Replacement order
+    #[hl7(code = "RO")]
+    ReplacementOrder,
+    /// `RP`: Order/service replace request
+    #[hl7(code = "RP")]
+    OrderServiceReplaceRequest,
+    /// `RQ`: Replaced as requested
+    #[hl7(code = "RQ")]
+    ReplacedAsRequested,
+    /// `RR`: Request received
+    #[hl7(code = "RR")]
+    RequestReceived,
+    /// `RU`: Replaced unsolicited
+    #[hl7(code = "RU")]
+    ReplacedUnsolicited,
+    /// `SC`: Status changed
+    #[hl7(code = "SC")]
+    StatusChanged,
+    /// `SN`: Send order/service number
+    #[hl7(code = "SN")]
+    SendOrderServiceNumber,
+    /// `SQ`: Supplemented as requested
+    #[hl7(code = "SQ")]
+    SupplementedAsRequested,
+    /// `SR`: Response to send order/service status request
+    #[hl7(code = "SR")]
+    Sr,
+    /// `SS`: Send order/service status request
+    #[hl7(code = "SS")]
+    SendOrderServiceStatusRequest,
+    /// `SU`: Supplement this order
+    #[hl7(code = "SU")]
+    SupplementThisOrder,
+    /// `UA`: Unable to accept order/service
+    #[hl7(code = "UA")]
+    UnableToAcceptOrderService,
+    /// `UC`: Unable to cancel
+    #[hl7(code = "UC")]
+    UnableToCancel,
+    /// `UD`: Unable to discontinue
+    #[hl7(code = "UD")]
+    UnableToDiscontinue,
+    /// `UF`: Unable to refill
+    #[hl7(code = "UF")]
+    UnableToRefill,
+    /// `UH`: Unable to put on hold
+    #[hl7(code = "UH")]
+    Uh,
+    /// `UM`: Unable to replace
+    #[hl7(code = "UM")]
+    UnableToReplace,
+    /// `UN`: Unlink order/service from patient care problem or goal
+    #[hl7(code = "UN")]
+    Un,
+    /// `UR`: Unable to release
+    #[hl7(code = "UR")]
+    UnableToRelease,
+    /// `UX`: Unable to change
+    #[hl7(code = "UX")]
+    UnableToChange,
+    /// `XO`: Change order/service request
+    #[hl7(code = "XO")]
+    ChangeOrderServiceRequest,
+    /// `XR`: Changed as requested
+    #[hl7(code = "XR")]
+    ChangedAsRequested,
+    /// `XX`: Order/service changed, unsol.
+    #[hl7(code = "XX")]
+    OrderServiceChangedUnsol,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0038: Order status.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0038", datatype = ID)]
+pub enum OrderStatus<'a> {
+    /// `A`: Some, but not all, results available
+    #[hl7(code = "A")]
+    A,
+    /// `CA`: Order was canceled
+    #[hl7(code = "CA")]
+    OrderWasCanceled,
+    /// `CM`: Order is completed
+    #[hl7(code = "CM")]
+    OrderIsCompleted,
+    /// `DC`: Order was discontinued
+    #[hl7(code = "DC")]
+    OrderWasDiscontinued,
+    /// `ER`: Error, order not found
+    #[hl7(code = "ER")]
+    ErrorOrderNotFound,
+    /// `HD`: Order is on hold
+    #[hl7(code = "HD")]
+    OrderIsOnHold,
+    /// `IP`: In process, unspecified
+    #[hl7(code = "IP")]
+    InProcessUnspecified,
+    /// `RP`: Order has been replaced
+    #[hl7(code = "RP")]
+    OrderHasBeenReplaced,
+    /// `SC`: In process, scheduled
+    #[hl7(code = "SC")]
+    InProcessScheduled,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0121: Response flag.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0121", datatype = ID)]
+pub enum ResponseFlag<'a> {
+    /// `E`: Report exceptions only
+    #[hl7(code = "E")]
+    ReportExceptionsOnly,
+    /// `R`: Same as E, also Replacement and Parent-Child
+    #[hl7(code = "R")]
+    R,
+    /// `D`: Same as R, also other associated segments
+    #[hl7(code = "D")]
+    D,
+    /// `F`: Same as D, plus confirmations explicitly
+    #[hl7(code = "F")]
+    F,
+    /// `N`: Only the MSA segment is returned
+    #[hl7(code = "N")]
+    N,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0065: Specimen action code.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0065", datatype = ID)]
+pub enum SpecimenActionCode<'a> {
+    /// `C`: Cancel order for battery or tests named
+    #[hl7(code = "C")]
+    C,
+    /// `A`: Add ordered tests to the existing specimen
+    #[hl7(code = "A")]
+    A,
+    /// `G`: Generated order; reflex order
+    #[hl7(code = "G")]
+    GeneratedOrderReflexOrder,
+    /// `L`: Lab to obtain specimen from patient
+    #[hl7(code = "L")]
+    L,
+    /// `O`: Specimen obtained by service other than Lab
+    #[hl7(code = "O")]
+    O,
+    /// `P`: Pending specimen; Order sent prior to delivery
+    #[hl7(code = "P")]
+    P,
+    /// `R`: Revised order
+    #[hl7(code = "R")]
+    RevisedOrder,
+    /// `S`: Schedule the tests specified below
+    #[hl7(code = "S")]
+    S,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0074: Diagnostic service section ID.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0074", datatype = ID)]
+pub enum DiagnosticServiceSectionId<'a> {
+    /// `AU`: Audiology
+    #[hl7(code = "AU")]
+    Audiology,
+    /// `BG`: Blood Gases
+    #[hl7(code = "BG")]
+    BloodGases,
+    /// `BLB`: Blood Bank
+    #[hl7(code = "BLB")]
+    BloodBank,
+    /// `CG`: Cytogenetics
+    #[hl7(code = "CG")]
+    Cytogenetics,
+    /// `CUS`: Cardiac Ultrasound
+    #[hl7(code = "CUS")]
+    CardiacUltrasound,
+    /// `CTH`: Cardiac Catheterization
+    #[hl7(code = "CTH")]
+    CardiacCatheterization,
+    /// `CT`: CAT Scan
+    #[hl7(code = "CT")]
+    CatScan,
+    /// `CH`: Chemistry
+    #[hl7(code = "CH")]
+    Chemistry,
+    /// `CP`: Cytopathology
+    #[hl7(code = "CP")]
+    Cytopathology,
+    /// `EC`: Electrocardiac (e.g., EKG, EEC, Holter)
+    #[hl7(code = "EC")]
+    Ec,
+    /// `EN`: Electroneuro (EEG, EMG,EP,PSG)
+    #[hl7(code = "EN")]
+    ElectroneuroEegEmgEpPsg,
+    /// `GE`: Genetics
+    #[hl7(code = "GE")]
+    Genetics,
+    /// `HM`: Hematology
+    #[hl7(code = "HM")]
+    Hematology,
+    /// `IMG`: Diagnostic Imaging
+    #[hl7(code = "IMG")]
+    DiagnosticImaging,
+    /// `ICU`: Bedside ICU Monitoring
+    #[hl7(code = "ICU")]
+    BedsideIcuMonitoring,
+    /// `IMM`: Immunology
+    #[hl7(code = "IMM")]
+    Immunology,
+    /// `LAB`: Laboratory
+    #[hl7(code = "LAB")]
+    Laboratory,
+    /// `MB`: Microbiology
+    #[hl7(code = "MB")]
+    Microbiology,
+    /// `MCB`: Mycobacteriology
+    #[hl7(code = "MCB")]
+    Mycobacteriology,
+    /// `MYC`: Mycology
+    #[hl7(code = "MYC")]
+    Mycology,
+    /// `NMS`: Nuclear Medicine Scan
+    #[hl7(code = "NMS")]
+    NuclearMedicineScan,
+    /// `NMR`: Nuclear Magnetic Resonance
+    #[hl7(code = "NMR")]
+    NuclearMagneticResonance,
+    /// `NRS`: Nursing Service Measures
+    #[hl7(code = "NRS")]
+    NursingServiceMeasures,
+    /// `OUS`: OB Ultrasound
+    #[hl7(code = "OUS")]
+    ObUltrasound,
+    /// `OT`: Occupational Therapy
+    #[hl7(code = "OT")]
+    OccupationalTherapy,
+    /// `OTH`: Other
+    #[hl7(code = "OTH")]
+    CodeOth,
+    /// `OSL`: Outside Lab
+    #[hl7(code = "OSL")]
+    OutsideLab,
+    /// `PAR`: Parasitology
+    #[hl7(code = "PAR")]
+    Parasitology,
+    /// `PHR`: Pharmacy
+    #[hl7(code = "PHR")]
+    Pharmacy,
+    /// `PAT`: Pathology (gross & histopath, not surgical)
+    #[hl7(code = "PAT")]
+    Pat,
+    /// `PT`: Physical Therapy
+    #[hl7(code = "PT")]
+    PhysicalTherapy,
+    /// `PHY`: Physician (Hx. Dx, admission note, etc.)
+    #[hl7(code = "PHY")]
+    Phy,
+    /// `PF`: Pulmonary Function
+    #[hl7(code = "PF")]
+    PulmonaryFunction,
+    /// `RAD`: Radiology
+    #[hl7(code = "RAD")]
+    Radiology,
+    /// `RX`: Radiograph
+    #[hl7(code = "RX")]
+    Radiograph,
+    /// `RUS`: Radiology Ultrasound
+    #[hl7(code = "RUS")]
+    RadiologyUltrasound,
+    /// `RC`: Respiratory Care (therapy)
+    #[hl7(code = "RC")]
+    RespiratoryCareTherapy,
+    /// `RT`: Radiation Therapy
+    #[hl7(code = "RT")]
+    RadiationTherapy,
+    /// `SR`: Serology
+    #[hl7(code = "SR")]
+    Serology,
+    /// `SP`: Surgical Pathology
+    #[hl7(code = "SP")]
+    SurgicalPathology,
+    /// `TX`: Toxicology
+    #[hl7(code = "TX")]
+    Toxicology,
+    /// `VUS`: Vascular Ultrasound
+    #[hl7(code = "VUS")]
+    VascularUltrasound,
+    /// `VR`: Virology
+    #[hl7(code = "VR")]
+    Virology,
+    /// `URN`: Urinalysis
+    #[hl7(code = "URN")]
+    Urinalysis,
+    /// `XRC`: Cineradiograph
+    #[hl7(code = "XRC")]
+    Cineradiograph,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0123: Result status.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0123", datatype = ID)]
+pub enum ResultStatus<'a> {
+    /// `O`: Order received; specimen not yet received
+    #[hl7(code = "O")]
+    O,
+    /// `I`: No results available; specimen received, procedure incomplete
+    #[hl7(code = "I")]
+    I,
+    /// `S`: No results available; procedure scheduled, but not done
+    #[hl7(code = "S")]
+    S,
+    /// `A`: Some, but not all, results available
+    #[hl7(code = "A")]
+    A,
+    /// `P`: Preliminary
+    #[hl7(code = "P")]
+    Preliminary,
+    /// `C`: Corrected, final
+    #[hl7(code = "C")]
+    CorrectedFinal,
+    /// `R`: Results stored; not yet verified
+    #[hl7(code = "R")]
+    R,
+    /// `F`: Final results
+    #[hl7(code = "F")]
+    FinalResults,
+    /// `X`: No results available; Order canceled
+    #[hl7(code = "X")]
+    X,
+    /// `Y`: No order on record for this test
+    #[hl7(code = "Y")]
+    Y,
+    /// `Z`: No record of this patient
+    #[hl7(code = "Z")]
+    Z,
+    /// `M`: Corrected, not final
+    #[hl7(code = "M")]
+    CorrectedNotFinal,
+    /// `N`: Procedure completed, results pending
+    #[hl7(code = "N")]
+    ProcedureCompletedResultsPending,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0124: Transportation mode.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0124", datatype = ID)]
+pub enum TransportationMode<'a> {
+    /// `CART`: Cart - patient travels on cart or gurney
+    #[hl7(code = "CART")]
+    Cart,
+    /// `PORT`: The examining device goes to patient's location
+    #[hl7(code = "PORT")]
+    Port,
+    /// `WALK`: Patient walks to diagnostic service
+    #[hl7(code = "WALK")]
+    Walk,
+    /// `WHLC`: Wheelchair
+    #[hl7(code = "WHLC")]
+    Wheelchair,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0224: Transport arranged.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0224", datatype = ID)]
+pub enum TransportArranged<'a> {
+    /// `A`: Arranged
+    #[hl7(code = "A")]
+    Arranged,
+    /// `N`: Not Arranged
+    #[hl7(code = "N")]
+    NotArranged,
+    /// `U`: Unknown
+    #[hl7(code = "U")]
+    Unknown,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0225: Escort required.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0225", datatype = ID)]
+pub enum EscortRequired<'a> {
+    /// `R`: Required
+    #[hl7(code = "R")]
+    Required,
+    /// `N`: Not Required
+    #[hl7(code = "N")]
+    NotRequired,
+    /// `U`: Unknown
+    #[hl7(code = "U")]
+    Unknown,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0161: Allow substitution.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0161", datatype = ID)]
+pub enum AllowSubstitution<'a> {
+    /// `N`: Substitutions are NOT authorized. (This is the default - null.)
+    #[hl7(code = "N")]
+    N,
+    /// `G`: Allow generic substitutions.
+    #[hl7(code = "G")]
+    AllowGenericSubstitutions,
+    /// `T`: Allow therapeutic substitutions
+    #[hl7(code = "T")]
+    AllowTherapeuticSubstitutions,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0159: Diet code specification type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0159", datatype = ID)]
+pub enum DietCodeSpecificationType<'a> {
+    /// `D`: Diet
+    #[hl7(code = "D")]
+    Diet,
+    /// `S`: Supplement
+    #[hl7(code = "S")]
+    Supplement,
+    /// `P`: Preference
+    #[hl7(code = "P")]
+    Preference,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0122: Charge type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0122", datatype = ID)]
+pub enum ChargeType<'a> {
+    /// `CH`: Charge
+    #[hl7(code = "CH")]
+    Charge,
+    /// `CO`: Contract
+    #[hl7(code = "CO")]
+    Contract,
+    /// `CR`: Credit
+    #[hl7(code = "CR")]
+    Credit,
+    /// `DP`: Department
+    #[hl7(code = "DP")]
+    Department,
+    /// `GR`: Grant
+    #[hl7(code = "GR")]
+    Grant,
+    /// `NC`: No Charge
+    #[hl7(code = "NC")]
+    NoCharge,
+    /// `PC`: Professional
+    #[hl7(code = "PC")]
+    Professional,
+    /// `RS`: Research
+    #[hl7(code = "RS")]
+    Research,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0398: Continuation style code.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0398", datatype = ID)]
+pub enum ContinuationStyleCode<'a> {
+    /// `F`: Fragmentation
+    #[hl7(code = "F")]
+    Fragmentation,
+    /// `I`: Interactive Continuation
+    #[hl7(code = "I")]
+    InteractiveContinuation,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
 }
