@@ -101,14 +101,67 @@ fn one_message_is_one_xml_document() {
 }
 
 #[test]
-fn profile_is_refused_until_typed_messages_exist() {
+fn profile_gives_named_json() {
+    let profile = root().join("profiles/sites/acme-oru.toml");
+    let input = std::fs::read(root().join("examples/messages/oru_r01.hl7")).unwrap();
+    let o = hl7(
+        &[
+            "convert",
+            "--to",
+            "json",
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+        &input,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let line = String::from_utf8(o.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.trim_end()).unwrap();
+    assert_eq!(
+        v["patient_result"]["patient"]["pid"]["patient_name"][0]["family_name"]["surname"],
+        "NAKAMURA"
+    );
+    // Keys in profile order.
+    assert!(
+        line.starts_with("{\"msh\":{\"field_separator\":\"|\""),
+        "{line}"
+    );
+}
+
+#[test]
+fn profile_problems_and_directions_are_usage_errors() {
     let o = hl7(
         &["convert", "--to", "json", "--profile", "profiles/x.xml"],
         b"",
     );
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("named JSON needs typed messages"), "{err}");
+    assert!(err.contains("cannot read profiles/x.xml"), "{err}");
+
+    let profile = root().join("profiles/sites/acme-oru.toml");
+    let o = hl7(
+        &[
+            "convert",
+            "--from",
+            "json",
+            "--to",
+            "er7",
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("named JSON is written from ER7 or XML"),
+        "{err}"
+    );
 }
 
 #[test]

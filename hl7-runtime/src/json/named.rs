@@ -308,3 +308,24 @@ impl<'p> NamedJson<'p> {
         Json::Object(out)
     }
 }
+
+/// Reads a typed message (generated with serde on) from named JSON; a bad
+/// value's error names its JSON path
+/// (`patient_result.order_observation[0].observation[1].obx.set_id_obx:
+/// invalid type: integer 5, expected a string ...`).
+///
+/// # Errors
+///
+/// The JSON path and serde's reason.
+#[cfg(feature = "serde")]
+pub fn from_str<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, NamedJsonError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        err(if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("{path}: {}", e.into_inner())
+        })
+    })
+}

@@ -68,12 +68,15 @@ fn bad_json_names_the_path() {
     json["patient_result"]["order_observation"][0]["observation"][1]["obx"]["set_id_obx"] =
         serde_json::json!(5);
     let text = json.to_string();
-    let mut de = serde_json::Deserializer::from_str(&text);
-    let e = serde_path_to_error::deserialize::<_, acme_oru::OruR01<'static>>(&mut de).unwrap_err();
-    assert_eq!(
-        e.path().to_string(),
-        "patient_result.order_observation[0].observation[1].obx.set_id_obx"
+    let e = hl7_runtime::json::named::from_str::<acme_oru::OruR01<'static>>(&text).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("patient_result.order_observation[0].observation[1].obx.set_id_obx: invalid type: integer `5`"),
+        "{e}"
     );
+    let ok: acme_oru::OruR01<'static> =
+        hl7_runtime::json::named::from_str(&serde_json::to_string(&typed).unwrap()).unwrap();
+    assert_eq!(ok.to_er7(msg.delimiters()), typed.to_er7(msg.delimiters()));
 }
 
 #[test]
