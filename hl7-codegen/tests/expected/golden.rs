@@ -121,14 +121,16 @@ pub struct Msh<'a> {
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.5.1).
     #[doc(alias = "MSH-15")]
     #[hl7(field = 15, datatype = ID, usage = O, len = 2, table = "0155")]
-    pub accept_acknowledgment_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub accept_acknowledgment_type: ::core::option::Option<
+        AcceptApplicationAcknowledgmentConditions<'a>,
+    >,
     /// MSH-16 Application Acknowledgment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0155, length 2 (HL7 v2.5.1).
     #[doc(alias = "MSH-16")]
     #[hl7(field = 16, datatype = ID, usage = O, len = 2, table = "0155")]
     pub application_acknowledgment_type: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
+        AcceptApplicationAcknowledgmentConditions<'a>,
     >,
     /// MSH-17 Country Code
     ///
@@ -149,14 +151,14 @@ pub struct Msh<'a> {
         len = 16,
         table = "0211"
     )]
-    pub character_set: ::std::vec::Vec<::hl7_runtime::types::Id<'a>>,
+    pub character_set: ::std::vec::Vec<AlternateCharacterSets<'a>>,
     /// MSH-20 Alternate Character Set Handling Scheme
     ///
     /// `ID`, usage `O`, `0..1`, table 0356, length 20 (HL7 v2.5.1).
     #[doc(alias = "MSH-20")]
     #[hl7(field = 20, datatype = ID, usage = O, len = 20, table = "0356")]
     pub alternate_character_set_handling_scheme: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
+        AlternateCharacterSetHandlingScheme<'a>,
     >,
     /// Fields this segment does not model, kept for write-back.
     #[hl7(unmodeled)]
@@ -320,7 +322,7 @@ pub struct Pid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5.1).
     #[doc(alias = "PID-24")]
     #[hl7(field = 24, datatype = ID, usage = O, len = 1, table = "0136")]
-    pub multiple_birth_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub multiple_birth_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PID-25 Birth Order
     ///
     /// `NM`, usage `O`, `0..1`, length 2 (HL7 v2.5.1).
@@ -366,13 +368,13 @@ pub struct Pid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5.1).
     #[doc(alias = "PID-30")]
     #[hl7(field = 30, datatype = ID, usage = O, len = 1, table = "0136")]
-    pub patient_death_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub patient_death_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PID-31 Identity Unknown Indicator
     ///
     /// `ID`, usage `O`, `0..1`, table 0136, length 1 (HL7 v2.5.1).
     #[doc(alias = "PID-31")]
     #[hl7(field = 31, datatype = ID, usage = O, len = 1, table = "0136")]
-    pub identity_unknown_indicator: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub identity_unknown_indicator: ::core::option::Option<YesNoIndicator<'a>>,
     /// PID-32 Identity Reliability Code
     ///
     /// `IS`, usage `O`, `0..*`, table 0445, length 20 (HL7 v2.5.1).
@@ -486,7 +488,7 @@ pub struct Nte<'a> {
     /// `ID`, usage `O`, `0..1`, table 0105, length 8 (HL7 v2.5.1).
     #[doc(alias = "NTE-2")]
     #[hl7(field = 2, datatype = ID, usage = O, len = 8, table = "0105")]
-    pub source_of_comment: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub source_of_comment: ::core::option::Option<SourceOfComment<'a>>,
     /// NTE-3 Comment
     ///
     /// `FT`, usage `O`, `0..*`, length 65536 (HL7 v2.5.1).
@@ -524,7 +526,7 @@ pub struct Hd<'a> {
     /// `ID`, usage `C`, `0..1`, table 0301, length 6 (HL7 v2.5.1).
     #[doc(alias = "HD.3")]
     #[hl7(component = 3, datatype = ID, usage = C, len = 6, table = "0301")]
-    pub universal_id_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub universal_id_type: ::core::option::Option<UniversalIdType<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
@@ -538,19 +540,19 @@ pub struct Msg<'a> {
     /// `ID`, usage `R`, `1..1`, table 0076, length 3 (HL7 v2.5.1).
     #[doc(alias = "MSG.1")]
     #[hl7(component = 1, datatype = ID, usage = R, len = 3, table = "0076")]
-    pub message_code: ::hl7_runtime::types::Id<'a>,
+    pub message_code: MessageType<'a>,
     /// MSG.2 Trigger Event
     ///
     /// `ID`, usage `O`, `0..1`, table 0003, length 3 (HL7 v2.5.1).
     #[doc(alias = "MSG.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3, table = "0003")]
-    pub trigger_event: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub trigger_event: ::core::option::Option<EventType<'a>>,
     /// MSG.3 Message Structure
     ///
     /// `ID`, usage `O`, `0..1`, table 0354, length 7 (HL7 v2.5.1).
     #[doc(alias = "MSG.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 7, table = "0354")]
-    pub message_structure: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub message_structure: ::core::option::Option<MessageStructure<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
@@ -564,13 +566,13 @@ pub struct Pt<'a> {
     /// `ID`, usage `O`, `0..1`, table 0103, length 1 (HL7 v2.5.1).
     #[doc(alias = "PT.1")]
     #[hl7(component = 1, datatype = ID, usage = O, len = 1, table = "0103")]
-    pub processing_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub processing_id: ::core::option::Option<ProcessingId<'a>>,
     /// PT.2 Processing Mode
     ///
     /// `ID`, usage `O`, `0..1`, table 0207, length 1 (HL7 v2.5.1).
     #[doc(alias = "PT.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 1, table = "0207")]
-    pub processing_mode: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub processing_mode: ::core::option::Option<ProcessingMode<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
@@ -584,7 +586,7 @@ pub struct Vid<'a> {
     /// `ID`, usage `O`, `0..1`, table 0104, length 5 (HL7 v2.5.1).
     #[doc(alias = "VID.1")]
     #[hl7(component = 1, datatype = ID, usage = O, len = 5, table = "0104")]
-    pub version_id: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub version_id: ::core::option::Option<VersionId<'a>>,
     /// VID.2 Internationalization Code
     ///
     /// `CE`, usage `O`, `0..1`, table 0399, length 483 (HL7 v2.5.1).
@@ -622,7 +624,7 @@ pub struct Ce<'a> {
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5.1).
     #[doc(alias = "CE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 20, table = "0396")]
-    pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub name_of_coding_system: ::core::option::Option<CodingSystem<'a>>,
     /// CE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5.1).
@@ -640,9 +642,7 @@ pub struct Ce<'a> {
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5.1).
     #[doc(alias = "CE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 20, table = "0396")]
-    pub name_of_alternate_coding_system: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub name_of_alternate_coding_system: ::core::option::Option<CodingSystem<'a>>,
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
@@ -668,7 +668,7 @@ pub struct Cx<'a> {
     /// `ID`, usage `O`, `0..1`, table 0061, length 3 (HL7 v2.5.1).
     #[doc(alias = "CX.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 3, table = "0061")]
-    pub check_digit_scheme: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub check_digit_scheme: ::core::option::Option<CheckDigitScheme<'a>>,
     /// CX.4 Assigning Authority
     ///
     /// `HD`, usage `O`, `0..1`, table 0363, length 227 (HL7 v2.5.1).
@@ -680,7 +680,7 @@ pub struct Cx<'a> {
     /// `ID`, usage `O`, `0..1`, table 0203, length 5 (HL7 v2.5.1).
     #[doc(alias = "CX.5")]
     #[hl7(component = 5, datatype = ID, usage = O, len = 5, table = "0203")]
-    pub identifier_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub identifier_type_code: ::core::option::Option<IdentifierType<'a>>,
     /// CX.6 Assigning Facility
     ///
     /// `HD`, usage `O`, `0..1`, length 227 (HL7 v2.5.1).
@@ -736,7 +736,7 @@ pub struct Cwe<'a> {
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5.1).
     #[doc(alias = "CWE.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 20, table = "0396")]
-    pub name_of_coding_system: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub name_of_coding_system: ::core::option::Option<CodingSystem<'a>>,
     /// CWE.4 Alternate Identifier
     ///
     /// `ST`, usage `O`, `0..1`, length 20 (HL7 v2.5.1).
@@ -754,9 +754,7 @@ pub struct Cwe<'a> {
     /// `ID`, usage `O`, `0..1`, table 0396, length 20 (HL7 v2.5.1).
     #[doc(alias = "CWE.6")]
     #[hl7(component = 6, datatype = ID, usage = O, len = 20, table = "0396")]
-    pub name_of_alternate_coding_system: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
-    >,
+    pub name_of_alternate_coding_system: ::core::option::Option<CodingSystem<'a>>,
     /// CWE.7 Coding System Version ID
     ///
     /// `ST`, usage `C`, `0..1`, length 10 (HL7 v2.5.1).
@@ -828,13 +826,13 @@ pub struct Xpn<'a> {
     /// `ID`, usage `O`, `0..1`, table 0200, length 1 (HL7 v2.5.1).
     #[doc(alias = "XPN.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 1, table = "0200")]
-    pub name_type_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub name_type_code: ::core::option::Option<NameType<'a>>,
     /// XPN.8 Name Representation Code
     ///
     /// `ID`, usage `O`, `0..1`, table 0465, length 1 (HL7 v2.5.1).
     #[doc(alias = "XPN.8")]
     #[hl7(component = 8, datatype = ID, usage = O, len = 1, table = "0465")]
-    pub name_representation_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub name_representation_code: ::core::option::Option<NameAddressRepresentation<'a>>,
     /// XPN.9 Name Context
     ///
     /// `CE`, usage `O`, `0..1`, table 0448, length 483 (HL7 v2.5.1).
@@ -852,7 +850,7 @@ pub struct Xpn<'a> {
     /// `ID`, usage `O`, `0..1`, table 0444, length 1 (HL7 v2.5.1).
     #[doc(alias = "XPN.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 1, table = "0444")]
-    pub name_assembly_order: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub name_assembly_order: ::core::option::Option<NameAssemblyOrder<'a>>,
     /// XPN.12 Effective Date
     ///
     /// `TS`, usage `O`, `0..1`, length 26 (HL7 v2.5.1).
@@ -982,7 +980,7 @@ pub struct Xad<'a> {
     /// `ID`, usage `O`, `0..1`, table 0190, length 3 (HL7 v2.5.1).
     #[doc(alias = "XAD.7")]
     #[hl7(component = 7, datatype = ID, usage = O, len = 3, table = "0190")]
-    pub address_type: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub address_type: ::core::option::Option<AddressType<'a>>,
     /// XAD.8 Other Geographic Designation
     ///
     /// `ST`, usage `O`, `0..1`, length 50 (HL7 v2.5.1).
@@ -1009,7 +1007,7 @@ pub struct Xad<'a> {
     #[doc(alias = "XAD.11")]
     #[hl7(component = 11, datatype = ID, usage = O, len = 1, table = "0465")]
     pub address_representation_code: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
+        NameAddressRepresentation<'a>,
     >,
     /// XAD.12 Address Validity Range
     ///
@@ -1074,14 +1072,14 @@ pub struct Xtn<'a> {
     /// `ID`, usage `O`, `0..1`, table 0201, length 3 (HL7 v2.5.1).
     #[doc(alias = "XTN.2")]
     #[hl7(component = 2, datatype = ID, usage = O, len = 3, table = "0201")]
-    pub telecommunication_use_code: ::core::option::Option<::hl7_runtime::types::Id<'a>>,
+    pub telecommunication_use_code: ::core::option::Option<TelecommunicationUseCode<'a>>,
     /// XTN.3 Telecommunication Equipment Type
     ///
     /// `ID`, usage `O`, `0..1`, table 0202, length 8 (HL7 v2.5.1).
     #[doc(alias = "XTN.3")]
     #[hl7(component = 3, datatype = ID, usage = O, len = 8, table = "0202")]
     pub telecommunication_equipment_type: ::core::option::Option<
-        ::hl7_runtime::types::Id<'a>,
+        TelecommunicationEquipmentType<'a>,
     >,
     /// XTN.4 Email Address
     ///
@@ -1170,4 +1168,4483 @@ pub struct Dln<'a> {
     /// Components this type does not model, kept for write-back.
     #[hl7(unmodeled)]
     pub rest: ::hl7_runtime::typed::Unmodeled<'a>,
+}
+/// HL7 table 0301: Universal ID Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0301", datatype = ID)]
+pub enum UniversalIdType<'a> {
+    /// `CAP`: College of American Pathologist Accreditation Number
+    #[hl7(code = "CAP")]
+    Cap,
+    /// `CLIA`: Clinical Laboratory Improvement Amendments
+    #[hl7(code = "CLIA")]
+    ClinicalLaboratoryImprovementAmendments,
+    /// `CLIP`: Clinical laboratory Improvement Program
+    #[hl7(code = "CLIP")]
+    ClinicalLaboratoryImprovementProgram,
+    /// `DNS`: Domain Name System
+    #[hl7(code = "DNS")]
+    DomainNameSystem,
+    /// `EUI64`: IEEE 64-bit Extended Unique Identifier
+    #[hl7(code = "EUI64")]
+    Eui64,
+    /// `GUID`: globally unique identifier
+    #[hl7(code = "GUID")]
+    GloballyUniqueIdentifier,
+    /// `HCD`: CEN Healthcare Coding Identifier
+    #[hl7(code = "HCD")]
+    CenHealthcareCodingIdentifier,
+    /// `HL7`: HL7 registration schemes
+    #[hl7(code = "HL7")]
+    Hl7RegistrationSchemes,
+    /// `ISO`: ISO Object Identifier
+    #[hl7(code = "ISO")]
+    IsoObjectIdentifier,
+    /// `L`: Local
+    #[hl7(code = "L")]
+    Local,
+    /// `L,M,N`: Local
+    #[hl7(code = "L,M,N")]
+    Local2,
+    /// `M`: Local
+    #[hl7(code = "M")]
+    Local3,
+    /// `N`: Local
+    #[hl7(code = "N")]
+    Local4,
+    /// `NPI`: US National Provider Identifier
+    #[hl7(code = "NPI")]
+    UsNationalProviderIdentifier,
+    /// `Random`: Random
+    #[hl7(code = "Random")]
+    Random,
+    /// `URI`: Uniform Resource Identifier
+    #[hl7(code = "URI")]
+    UniformResourceIdentifier,
+    /// `UUID`: Universal Unique Identifier
+    #[hl7(code = "UUID")]
+    UniversalUniqueIdentifier,
+    /// `x400`: X.400 MHS identifier
+    #[hl7(code = "x400")]
+    X400MhsIdentifier,
+    /// `x500`: X500 directory Name
+    #[hl7(code = "x500")]
+    X500DirectoryName,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0076: Message Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0076", datatype = ID)]
+pub enum MessageType<'a> {
+    /// `ACK`: General acknowledgment message
+    #[hl7(code = "ACK")]
+    GeneralAcknowledgmentMessage,
+    /// `ADR`: ADT response
+    #[hl7(code = "ADR")]
+    AdtResponse,
+    /// `ARD`: Ancillary RPT (display) (for backward compatibility only)
+    #[hl7(code = "ARD")]
+    Ard,
+    /// `ADT`: ADT message
+    #[hl7(code = "ADT")]
+    AdtMessage,
+    /// `BAR`: Add/change billing account
+    #[hl7(code = "BAR")]
+    AddChangeBillingAccount,
+    /// `BPS`: Blood product dispense status message
+    #[hl7(code = "BPS")]
+    Bps,
+    /// `CNQ`: Cancel query
+    #[hl7(code = "CNQ")]
+    CancelQuery,
+    /// `BRP`: Blood product dispense status acknowledgement message
+    #[hl7(code = "BRP")]
+    Brp,
+    /// `BRT`: Blood product transfusion/disposition acknowledgement message
+    #[hl7(code = "BRT")]
+    Brt,
+    /// `BTS`: Blood product transfusion/disposition message
+    #[hl7(code = "BTS")]
+    BloodProductTransfusionDispositionMessage,
+    /// `CCF`: Collaborative Care Fetch
+    #[hl7(code = "CCF")]
+    CollaborativeCareFetch,
+    /// `CCI`: Collaborative Care Information
+    #[hl7(code = "CCI")]
+    CollaborativeCareInformation,
+    /// `CCM`: Collaborative Care Message
+    #[hl7(code = "CCM")]
+    CollaborativeCareMessage,
+    /// `CCQ`: Collaborative Care Referral
+    #[hl7(code = "CCQ")]
+    CollaborativeCareReferral,
+    /// `ERQ`: Event replay query
+    #[hl7(code = "ERQ")]
+    EventReplayQuery,
+    /// `CCU`: Collaborative Care Referral
+    #[hl7(code = "CCU")]
+    CollaborativeCareReferral2,
+    /// `CQU`: Collaborative Care Referral
+    #[hl7(code = "CQU")]
+    CollaborativeCareReferral3,
+    /// `CRM`: Clinical study registration message
+    #[hl7(code = "CRM")]
+    ClinicalStudyRegistrationMessage,
+    /// `CSU`: Unsolicited study data message
+    #[hl7(code = "CSU")]
+    UnsolicitedStudyDataMessage,
+    /// `EDR`: Enhanced display response
+    #[hl7(code = "EDR")]
+    EnhancedDisplayResponse,
+    /// `DBC`: Create Donor Record
+    #[hl7(code = "DBC")]
+    CreateDonorRecord,
+    /// `EQQ`: Embedded query language query
+    #[hl7(code = "EQQ")]
+    EmbeddedQueryLanguageQuery,
+    /// `DBU`: Update Donor Record
+    #[hl7(code = "DBU")]
+    UpdateDonorRecord,
+    /// `ERP`: Event replay response
+    #[hl7(code = "ERP")]
+    EventReplayResponse,
+    /// `DEL`: Donor Eligibility
+    #[hl7(code = "DEL")]
+    DonorEligibility,
+    /// `DEO`: Donor Eligibility Observation
+    #[hl7(code = "DEO")]
+    DonorEligibilityObservation,
+    /// `DER`: Donor Eligibility Request
+    #[hl7(code = "DER")]
+    DonorEligibilityRequest,
+    /// `DFT`: Detail financial transactions
+    #[hl7(code = "DFT")]
+    DetailFinancialTransactions,
+    /// `DOC`: Document response
+    #[hl7(code = "DOC")]
+    DocumentResponse,
+    /// `DPR`: Donation Procedure
+    #[hl7(code = "DPR")]
+    DonationProcedure,
+    /// `DRC`: Donor Request to Collect
+    #[hl7(code = "DRC")]
+    DonorRequestToCollect,
+    /// `DSR`: Display response
+    #[hl7(code = "DSR")]
+    DisplayResponse,
+    /// `MCF`: Delayed Acknowledgment (Retained for backward compatibility only)
+    #[hl7(code = "MCF")]
+    Mcf,
+    /// `EAC`: Automated equipment command message
+    #[hl7(code = "EAC")]
+    AutomatedEquipmentCommandMessage,
+    /// `EAN`: Automated equipment notification message
+    #[hl7(code = "EAN")]
+    AutomatedEquipmentNotificationMessage,
+    /// `EAR`: Automated equipment response message
+    #[hl7(code = "EAR")]
+    AutomatedEquipmentResponseMessage,
+    /// `EHC`: Health Care Invoice
+    #[hl7(code = "EHC")]
+    HealthCareInvoice,
+    /// `ESR`: Automated equipment status update acknowledgment message
+    #[hl7(code = "ESR")]
+    Esr,
+    /// `ESU`: Automated equipment status update message
+    #[hl7(code = "ESU")]
+    Esu,
+    /// `INR`: Automated equipment inventory request message
+    #[hl7(code = "INR")]
+    Inr,
+    /// `INU`: Automated equipment inventory update message
+    #[hl7(code = "INU")]
+    Inu,
+    /// `LSR`: Automated equipment log/service request message
+    #[hl7(code = "LSR")]
+    Lsr,
+    /// `LSU`: Automated equipment log/service update message
+    #[hl7(code = "LSU")]
+    Lsu,
+    /// `MDM`: Medical document management
+    #[hl7(code = "MDM")]
+    MedicalDocumentManagement,
+    /// `MFD`: Master files delayed application acknowledgment
+    #[hl7(code = "MFD")]
+    Mfd,
+    /// `MFK`: Master files application acknowledgment
+    #[hl7(code = "MFK")]
+    MasterFilesApplicationAcknowledgment,
+    /// `MFN`: Master files notification
+    #[hl7(code = "MFN")]
+    MasterFilesNotification,
+    /// `MFQ`: Master files query
+    #[hl7(code = "MFQ")]
+    MasterFilesQuery,
+    /// `MFR`: Master files response
+    #[hl7(code = "MFR")]
+    MasterFilesResponse,
+    /// `NMD`: Application management data message
+    #[hl7(code = "NMD")]
+    ApplicationManagementDataMessage,
+    /// `NMQ`: Application management query message
+    #[hl7(code = "NMQ")]
+    ApplicationManagementQueryMessage,
+    /// `NMR`: Application management response message
+    #[hl7(code = "NMR")]
+    ApplicationManagementResponseMessage,
+    /// `OMB`: Blood product order message
+    #[hl7(code = "OMB")]
+    BloodProductOrderMessage,
+    /// `OMD`: Dietary order
+    #[hl7(code = "OMD")]
+    DietaryOrder,
+    /// `OMG`: General clinical order message
+    #[hl7(code = "OMG")]
+    GeneralClinicalOrderMessage,
+    /// `OMI`: Imaging order
+    #[hl7(code = "OMI")]
+    ImagingOrder,
+    /// `ROC`: Request clinical information
+    #[hl7(code = "ROC")]
+    RequestClinicalInformation,
+    /// `ROD`: Request pateint demographics
+    #[hl7(code = "ROD")]
+    RequestPateintDemographics,
+    /// `OML`: Laboratory order message
+    #[hl7(code = "OML")]
+    LaboratoryOrderMessage,
+    /// `OMN`: Non-stock requisition order message
+    #[hl7(code = "OMN")]
+    NonStockRequisitionOrderMessage,
+    /// `OMP`: Pharmacy/treatment order message
+    #[hl7(code = "OMP")]
+    PharmacyTreatmentOrderMessage,
+    /// `OMQ`: General order message with document payload
+    #[hl7(code = "OMQ")]
+    Omq,
+    /// `OMS`: Stock requisition order message
+    #[hl7(code = "OMS")]
+    StockRequisitionOrderMessage,
+    /// `OPL`: Population/Location-Based Laboratory Order Message
+    #[hl7(code = "OPL")]
+    PopulationLocationBasedLaboratoryOrderMessage,
+    /// `OPR`: Population/Location-Based Laboratory Order Acknowledgment Message
+    #[hl7(code = "OPR")]
+    Opr,
+    /// `OPU`: Unsolicited Population/Location-Based Laboratory Observation Message
+    #[hl7(code = "OPU")]
+    Opu,
+    /// `ORA`: Observation Report Acknowledgment
+    #[hl7(code = "ORA")]
+    ObservationReportAcknowledgment,
+    /// `ORB`: Blood product order acknowledgement message
+    #[hl7(code = "ORB")]
+    Orb,
+    /// `ORD`: Dietary order acknowledgment message
+    #[hl7(code = "ORD")]
+    DietaryOrderAcknowledgmentMessage,
+    /// `ORF`: Query for results of observation
+    #[hl7(code = "ORF")]
+    Orf,
+    /// `ORG`: General clinical order acknowledgment message
+    #[hl7(code = "ORG")]
+    Org,
+    /// `ORI`: Imaging order acknowledgement message
+    #[hl7(code = "ORI")]
+    ImagingOrderAcknowledgementMessage,
+    /// `ORL`: Laboratory acknowledgment message (unsolicited)
+    #[hl7(code = "ORL")]
+    LaboratoryAcknowledgmentMessageUnsolicited,
+    /// `ORM`: Pharmacy/treatment order message
+    #[hl7(code = "ORM")]
+    PharmacyTreatmentOrderMessage2,
+    /// `ORN`: Non-stock requisition - General order acknowledgment message
+    #[hl7(code = "ORN")]
+    Orn,
+    /// `ORP`: Pharmacy/treatment order acknowledgment message
+    #[hl7(code = "ORP")]
+    PharmacyTreatmentOrderAcknowledgmentMessage,
+    /// `ORR`: General order response message response to any ORM
+    #[hl7(code = "ORR")]
+    Orr,
+    /// `ORS`: Stock requisition - Order acknowledgment message
+    #[hl7(code = "ORS")]
+    Ors,
+    /// `ORU`: Unsolicited transmission of an observation message
+    #[hl7(code = "ORU")]
+    Oru,
+    /// `ORX`: General Order Message with Document Payload Acknowledgement
+    #[hl7(code = "ORX")]
+    Orx,
+    /// `OSM`: Specimen Shipment Message
+    #[hl7(code = "OSM")]
+    SpecimenShipmentMessage,
+    /// `OSQ`: Query response for order status
+    #[hl7(code = "OSQ")]
+    Osq,
+    /// `OSR`: Query response for order status
+    #[hl7(code = "OSR")]
+    Osr,
+    /// `OSU`: Order status update
+    #[hl7(code = "OSU")]
+    OrderStatusUpdate,
+    /// `OUL`: Unsolicited laboratory observation message
+    #[hl7(code = "OUL")]
+    UnsolicitedLaboratoryObservationMessage,
+    /// `PEX`: Product experience message
+    #[hl7(code = "PEX")]
+    ProductExperienceMessage,
+    /// `PGL`: Patient goal message
+    #[hl7(code = "PGL")]
+    PatientGoalMessage,
+    /// `PIN`: Patient insurance information
+    #[hl7(code = "PIN")]
+    PatientInsuranceInformation,
+    /// `PMU`: Add personnel record
+    #[hl7(code = "PMU")]
+    AddPersonnelRecord,
+    /// `PPG`: Patient pathway message (goal-oriented)
+    #[hl7(code = "PPG")]
+    PatientPathwayMessageGoalOriented,
+    /// `PPP`: Patient pathway message (problem-oriented)
+    #[hl7(code = "PPP")]
+    PatientPathwayMessageProblemOriented,
+    /// `PPR`: Patient problem message
+    #[hl7(code = "PPR")]
+    PatientProblemMessage,
+    /// `PPT`: Patient pathway goal-oriented response
+    #[hl7(code = "PPT")]
+    PatientPathwayGoalOrientedResponse,
+    /// `PPV`: Patient goal response
+    #[hl7(code = "PPV")]
+    PatientGoalResponse,
+    /// `PRR`: Patient problem response
+    #[hl7(code = "PRR")]
+    PatientProblemResponse,
+    /// `PTR`: Patient pathway problem-oriented response
+    #[hl7(code = "PTR")]
+    PatientPathwayProblemOrientedResponse,
+    /// `QBP`: Query by parameter
+    #[hl7(code = "QBP")]
+    QueryByParameter,
+    /// `QCK`: Query general acknowledgment
+    #[hl7(code = "QCK")]
+    QueryGeneralAcknowledgment,
+    /// `QCN`: Cancel query
+    #[hl7(code = "QCN")]
+    CancelQuery2,
+    /// `QRY`: Query, original mode
+    #[hl7(code = "QRY")]
+    QueryOriginalMode,
+    /// `QSB`: Create subscription
+    #[hl7(code = "QSB")]
+    CreateSubscription,
+    /// `QSX`: Cancel subscription/acknowledge message
+    #[hl7(code = "QSX")]
+    CancelSubscriptionAcknowledgeMessage,
+    /// `QVR`: Query for previous events
+    #[hl7(code = "QVR")]
+    QueryForPreviousEvents,
+    /// `RAR`: Pharmacy/treatment administration information
+    #[hl7(code = "RAR")]
+    PharmacyTreatmentAdministrationInformation,
+    /// `RAS`: Pharmacy/treatment administration message
+    #[hl7(code = "RAS")]
+    PharmacyTreatmentAdministrationMessage,
+    /// `RCI`: Return clinical information
+    #[hl7(code = "RCI")]
+    ReturnClinicalInformation,
+    /// `RCL`: Return clinical list
+    #[hl7(code = "RCL")]
+    ReturnClinicalList,
+    /// `RQQ`: Event replay query
+    #[hl7(code = "RQQ")]
+    EventReplayQuery2,
+    /// `RDE`: Pharmacy/treatment encoded order message
+    #[hl7(code = "RDE")]
+    PharmacyTreatmentEncodedOrderMessage,
+    /// `RDR`: Pharmacy/treatment dispense information
+    #[hl7(code = "RDR")]
+    PharmacyTreatmentDispenseInformation,
+    /// `RDS`: Pharmacy/treatment dispense message
+    #[hl7(code = "RDS")]
+    PharmacyTreatmentDispenseMessage,
+    /// `RDY`: Display based response
+    #[hl7(code = "RDY")]
+    DisplayBasedResponse,
+    /// `REF`: Patient referral
+    #[hl7(code = "REF")]
+    PatientReferral,
+    /// `RER`: Pharmacy/treatment encoded order information
+    #[hl7(code = "RER")]
+    PharmacyTreatmentEncodedOrderInformation,
+    /// `RGR`: Pharmacy/treatment dose information
+    #[hl7(code = "RGR")]
+    PharmacyTreatmentDoseInformation,
+    /// `RGV`: Pharmacy/treatment give message
+    #[hl7(code = "RGV")]
+    PharmacyTreatmentGiveMessage,
+    /// `ROR`: Pharmacy/treatment order response
+    #[hl7(code = "ROR")]
+    PharmacyTreatmentOrderResponse,
+    /// `SPQ`: Stored procedure request
+    #[hl7(code = "SPQ")]
+    StoredProcedureRequest,
+    /// `RPA`: Return patient authorization
+    #[hl7(code = "RPA")]
+    ReturnPatientAuthorization,
+    /// `RPI`: Return patient information
+    #[hl7(code = "RPI")]
+    ReturnPatientInformation,
+    /// `RPL`: Return patient display list
+    #[hl7(code = "RPL")]
+    ReturnPatientDisplayList,
+    /// `RPR`: Return patient list
+    #[hl7(code = "RPR")]
+    ReturnPatientList,
+    /// `RQA`: Request patient authorization
+    #[hl7(code = "RQA")]
+    RequestPatientAuthorization,
+    /// `RQC`: Request clinical information
+    #[hl7(code = "RQC")]
+    RequestClinicalInformation2,
+    /// `RQI`: Request patient information
+    #[hl7(code = "RQI")]
+    RequestPatientInformation,
+    /// `RQP`: Request patient demographics
+    #[hl7(code = "RQP")]
+    RequestPatientDemographics,
+    /// `RRA`: Pharmacy/treatment administration acknowledgment message
+    #[hl7(code = "RRA")]
+    PharmacyTreatmentAdministrationAcknowledgmentMessage,
+    /// `RRD`: Pharmacy/treatment dispense acknowledgment message
+    #[hl7(code = "RRD")]
+    PharmacyTreatmentDispenseAcknowledgmentMessage,
+    /// `RRE`: Pharmacy/treatment encoded order acknowledgment message
+    #[hl7(code = "RRE")]
+    Rre,
+    /// `RRG`: Pharmacy/treatment give acknowledgment message
+    #[hl7(code = "RRG")]
+    PharmacyTreatmentGiveAcknowledgmentMessage,
+    /// `VQQ`: Virtual table query
+    #[hl7(code = "VQQ")]
+    VirtualTableQuery,
+    /// `RRI`: Return referral information
+    #[hl7(code = "RRI")]
+    ReturnReferralInformation,
+    /// `RSP`: Segment pattern response
+    #[hl7(code = "RSP")]
+    SegmentPatternResponse,
+    /// `RTB`: Tabular response
+    #[hl7(code = "RTB")]
+    TabularResponse,
+    /// `SCN`: Notification of Anti-Microbial Device Cycle Data
+    #[hl7(code = "SCN")]
+    Scn,
+    /// `SDN`: Notification of Anti-Microbial Device Data
+    #[hl7(code = "SDN")]
+    Sdn,
+    /// `SDR`: Sterilization anti-microbial device data request
+    #[hl7(code = "SDR")]
+    Sdr,
+    /// `SET`: Specimen Event Tracking
+    #[hl7(code = "SET")]
+    SpecimenEventTracking,
+    /// `SIU`: Schedule information unsolicited
+    #[hl7(code = "SIU")]
+    ScheduleInformationUnsolicited,
+    /// `SLN`: Notification of New Sterilization Lot
+    #[hl7(code = "SLN")]
+    Sln,
+    /// `SLR`: Sterilization lot request
+    #[hl7(code = "SLR")]
+    SterilizationLotRequest,
+    /// `SMD`: Sterilization anti-microbial device cycle data request
+    #[hl7(code = "SMD")]
+    Smd,
+    /// `SQM`: Schedule query message
+    #[hl7(code = "SQM")]
+    ScheduleQueryMessage,
+    /// `SQR`: Schedule query response
+    #[hl7(code = "SQR")]
+    ScheduleQueryResponse,
+    /// `SRM`: Schedule request message
+    #[hl7(code = "SRM")]
+    ScheduleRequestMessage,
+    /// `SRR`: Scheduled request response
+    #[hl7(code = "SRR")]
+    ScheduledRequestResponse,
+    /// `SSR`: Specimen status request message
+    #[hl7(code = "SSR")]
+    SpecimenStatusRequestMessage,
+    /// `SSU`: Specimen status update message
+    #[hl7(code = "SSU")]
+    SpecimenStatusUpdateMessage,
+    /// `STC`: Notification of Sterilization Configuration
+    #[hl7(code = "STC")]
+    NotificationOfSterilizationConfiguration,
+    /// `STI`: Sterilization item request
+    #[hl7(code = "STI")]
+    SterilizationItemRequest,
+    /// `SUR`: Summary product experience report
+    #[hl7(code = "SUR")]
+    SummaryProductExperienceReport,
+    /// `TBR`: Tabular data response
+    #[hl7(code = "TBR")]
+    TabularDataResponse,
+    /// `TCR`: Automated equipment test code settings request message
+    #[hl7(code = "TCR")]
+    Tcr,
+    /// `TCU`: Automated equipment test code settings update message
+    #[hl7(code = "TCU")]
+    Tcu,
+    /// `UDM`: Unsolicited display update message
+    #[hl7(code = "UDM")]
+    UnsolicitedDisplayUpdateMessage,
+    /// `VXQ`: Query for vaccination record
+    #[hl7(code = "VXQ")]
+    QueryForVaccinationRecord,
+    /// `VXR`: Vaccination record response
+    #[hl7(code = "VXR")]
+    VaccinationRecordResponse,
+    /// `VXU`: Unsolicited vaccination record update
+    #[hl7(code = "VXU")]
+    UnsolicitedVaccinationRecordUpdate,
+    /// `VXX`: Response for vaccination query with multiple PID matches
+    #[hl7(code = "VXX")]
+    Vxx,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0003: Event type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0003", datatype = ID)]
+pub enum EventType<'a> {
+    /// `X01`: PEX - Product experience
+    #[hl7(code = "X01")]
+    PexProductExperience,
+    /// `A01`: ADT/ACK - Admit/visit notification
+    #[hl7(code = "A01")]
+    AdtAckAdmitVisitNotification,
+    /// `A02`: ADT/ACK - Transfer a patient
+    #[hl7(code = "A02")]
+    A02,
+    /// `A03`: ADT/ACK - Discharge/end visit
+    #[hl7(code = "A03")]
+    AdtAckDischargeEndVisit,
+    /// `A04`: ADT/ACK - Register a patient
+    #[hl7(code = "A04")]
+    A04,
+    /// `A05`: ADT/ACK - Pre-admit a patient
+    #[hl7(code = "A05")]
+    A05,
+    /// `A06`: ADT/ACK - Change an outpatient to an inpatient
+    #[hl7(code = "A06")]
+    A06,
+    /// `A07`: ADT/ACK - Change an inpatient to an outpatient
+    #[hl7(code = "A07")]
+    A07,
+    /// `A08`: ADT/ACK - Update patient information
+    #[hl7(code = "A08")]
+    A08,
+    /// `A09`: ADT/ACK - Patient departing - tracking
+    #[hl7(code = "A09")]
+    A09,
+    /// `A10`: ADT/ACK - Patient arriving - tracking
+    #[hl7(code = "A10")]
+    A10,
+    /// `A11`: ADT/ACK - Cancel admit/visit notification
+    #[hl7(code = "A11")]
+    A11,
+    /// `A12`: ADT/ACK - Cancel transfer
+    #[hl7(code = "A12")]
+    AdtAckCancelTransfer,
+    /// `A13`: ADT/ACK - Cancel discharge/end visit
+    #[hl7(code = "A13")]
+    A13,
+    /// `A14`: ADT/ACK - Pending admit
+    #[hl7(code = "A14")]
+    AdtAckPendingAdmit,
+    /// `A15`: ADT/ACK - Pending transfer
+    #[hl7(code = "A15")]
+    AdtAckPendingTransfer,
+    /// `A16`: ADT/ACK - Pending discharge
+    #[hl7(code = "A16")]
+    AdtAckPendingDischarge,
+    /// `A17`: ADT/ACK - Swap patients
+    #[hl7(code = "A17")]
+    AdtAckSwapPatients,
+    /// `A18`: ADT/ACK - Merge patient information
+    #[hl7(code = "A18")]
+    A18,
+    /// `A19`: QRY/ADR - Patient query
+    #[hl7(code = "A19")]
+    QryAdrPatientQuery,
+    /// `A20`: ADT/ACK - Bed status update
+    #[hl7(code = "A20")]
+    A20,
+    /// `A21`: ADT/ACK - Patient goes on a "leave of absence"
+    #[hl7(code = "A21")]
+    A21,
+    /// `A22`: ADT/ACK - Patient returns from a "leave of absence"
+    #[hl7(code = "A22")]
+    A22,
+    /// `A23`: ADT/ACK - Delete a patient record
+    #[hl7(code = "A23")]
+    A23,
+    /// `A24`: ADT/ACK - Link patient information
+    #[hl7(code = "A24")]
+    A24,
+    /// `A25`: ADT/ACK - Cancel pending discharge
+    #[hl7(code = "A25")]
+    A25,
+    /// `A26`: ADT/ACK - Cancel pending transfer
+    #[hl7(code = "A26")]
+    A26,
+    /// `A27`: ADT/ACK - Cancel pending admit
+    #[hl7(code = "A27")]
+    A27,
+    /// `A28`: ADT/ACK - Add person information
+    #[hl7(code = "A28")]
+    A28,
+    /// `A29`: ADT/ACK - Delete person information
+    #[hl7(code = "A29")]
+    A29,
+    /// `A30`: ADT/ACK - Merge person information
+    #[hl7(code = "A30")]
+    A30,
+    /// `A31`: ADT/ACK - Update person information
+    #[hl7(code = "A31")]
+    A31,
+    /// `A32`: ADT/ACK - Cancel patient arriving - tracking
+    #[hl7(code = "A32")]
+    A32,
+    /// `A33`: ADT/ACK - Cancel patient departing - tracking
+    #[hl7(code = "A33")]
+    A33,
+    /// `A34`: ADT/ACK - Merge patient information - patient ID only
+    #[hl7(code = "A34")]
+    A34,
+    /// `A35`: ADT/ACK - Merge patient information - account number only
+    #[hl7(code = "A35")]
+    A35,
+    /// `A36`: ADT/ACK - Merge patient information - patient ID and account number
+    #[hl7(code = "A36")]
+    A36,
+    /// `A37`: ADT/ACK - Unlink patient information
+    #[hl7(code = "A37")]
+    A37,
+    /// `A38`: ADT/ACK - Cancel pre-admit
+    #[hl7(code = "A38")]
+    AdtAckCancelPreAdmit,
+    /// `A39`: ADT/ACK - Merge person - patient ID
+    #[hl7(code = "A39")]
+    A39,
+    /// `A40`: ADT/ACK - Merge patient - patient identifier list
+    #[hl7(code = "A40")]
+    A40,
+    /// `A41`: ADT/ACK - Merge account - patient account number
+    #[hl7(code = "A41")]
+    A41,
+    /// `A42`: ADT/ACK - Merge visit - visit number
+    #[hl7(code = "A42")]
+    A42,
+    /// `A43`: ADT/ACK - Move patient information - patient identifier list
+    #[hl7(code = "A43")]
+    A43,
+    /// `A44`: ADT/ACK - Move account information - patient account number
+    #[hl7(code = "A44")]
+    A44,
+    /// `A45`: ADT/ACK - Move visit information - visit number
+    #[hl7(code = "A45")]
+    A45,
+    /// `A46`: ADT/ACK - Change patient ID
+    #[hl7(code = "A46")]
+    A46,
+    /// `A47`: ADT/ACK - Change patient identifier list
+    #[hl7(code = "A47")]
+    A47,
+    /// `A48`: ADT/ACK - Change alternate patient ID
+    #[hl7(code = "A48")]
+    A48,
+    /// `A49`: ADT/ACK - Change patient account number
+    #[hl7(code = "A49")]
+    A49,
+    /// `A50`: ADT/ACK - Change visit number
+    #[hl7(code = "A50")]
+    A50,
+    /// `A51`: ADT/ACK - Change alternate visit ID
+    #[hl7(code = "A51")]
+    A51,
+    /// `A52`: ADT/ACK - Cancel leave of absence for a patient
+    #[hl7(code = "A52")]
+    A52,
+    /// `A53`: ADT/ACK - Cancel patient returns from a leave of absence
+    #[hl7(code = "A53")]
+    A53,
+    /// `A54`: ADT/ACK - Change attending doctor
+    #[hl7(code = "A54")]
+    A54,
+    /// `A55`: ADT/ACK - Cancel change attending doctor
+    #[hl7(code = "A55")]
+    A55,
+    /// `A60`: ADT/ACK - Update allergy information
+    #[hl7(code = "A60")]
+    A60,
+    /// `A61`: ADT/ACK - Change consulting doctor
+    #[hl7(code = "A61")]
+    A61,
+    /// `A62`: ADT/ACK - Cancel change consulting doctor
+    #[hl7(code = "A62")]
+    A62,
+    /// `B01`: PMU/ACK - Add personnel record
+    #[hl7(code = "B01")]
+    B01,
+    /// `B02`: PMU/ACK - Update personnel record
+    #[hl7(code = "B02")]
+    B02,
+    /// `B03`: PMU/ACK - Delete personnel re cord
+    #[hl7(code = "B03")]
+    B03,
+    /// `B04`: PMU/ACK - Active practicing person
+    #[hl7(code = "B04")]
+    B04,
+    /// `B05`: PMU/ACK - Deactivate practicing person
+    #[hl7(code = "B05")]
+    B05,
+    /// `B06`: PMU/ACK - Terminate practicing person
+    #[hl7(code = "B06")]
+    B06,
+    /// `B07`: PMU/ACK - Grant Certificate/Permission
+    #[hl7(code = "B07")]
+    PmuAckGrantCertificatePermission,
+    /// `B08`: PMU/ACK - Revoke Certificate/Permission
+    #[hl7(code = "B08")]
+    PmuAckRevokeCertificatePermission,
+    /// `C01`: CRM - Register a patient on a clinical trial
+    #[hl7(code = "C01")]
+    C01,
+    /// `C02`: CRM - Cancel a patient registration on clinical trial (for clerical mistakes only)
+    #[hl7(code = "C02")]
+    C02,
+    /// `C03`: CRM - Correct/update registration information
+    #[hl7(code = "C03")]
+    C03,
+    /// `C04`: CRM - Patient has gone off a clinical trial
+    #[hl7(code = "C04")]
+    C04,
+    /// `C05`: CRM - Patient enters phase of clinical trial
+    #[hl7(code = "C05")]
+    C05,
+    /// `C06`: CRM - Cancel patient entering a phase (clerical mistake)
+    #[hl7(code = "C06")]
+    C06,
+    /// `C07`: CRM - Correct/update phase information
+    #[hl7(code = "C07")]
+    C07,
+    /// `C08`: CRM - Patient has gone off phase of clinical trial
+    #[hl7(code = "C08")]
+    C08,
+    /// `C09`: CSU - Automated time intervals for reporting, like monthly
+    #[hl7(code = "C09")]
+    C09,
+    /// `C10`: CSU - Patient completes the clinical trial
+    #[hl7(code = "C10")]
+    C10,
+    /// `C11`: CSU - Patient completes a phase of the clinical trial
+    #[hl7(code = "C11")]
+    C11,
+    /// `C12`: CSU - Update/correction of patient order/result information
+    #[hl7(code = "C12")]
+    C12,
+    /// `CNQ`: Cancel Query
+    #[hl7(code = "CNQ")]
+    CancelQuery,
+    /// `E01`: Submit HealthCare Services Invoice
+    #[hl7(code = "E01")]
+    SubmitHealthCareServicesInvoice,
+    /// `E02`: Cancel HealthCare Services Invoice
+    #[hl7(code = "E02")]
+    CancelHealthCareServicesInvoice,
+    /// `E03`: HealthCare Services Invoice Status
+    #[hl7(code = "E03")]
+    HealthCareServicesInvoiceStatus,
+    /// `varies`: MFQ/MFR - Master files query (use event same as asking for e.g., M05 - location)
+    #[hl7(code = "varies")]
+    Varies,
+    /// `E04`: Re-Assess HealthCare Services Invoice Request
+    #[hl7(code = "E04")]
+    E04,
+    /// `E10`: Edit/Adjudication Results
+    #[hl7(code = "E10")]
+    EditAdjudicationResults,
+    /// `E12`: Request Additional Information
+    #[hl7(code = "E12")]
+    RequestAdditionalInformation,
+    /// `E13`: Additional Information Response
+    #[hl7(code = "E13")]
+    AdditionalInformationResponse,
+    /// `E15`: Payment/Remittance Advice
+    #[hl7(code = "E15")]
+    PaymentRemittanceAdvice,
+    /// `E20`: Submit Authorization Request
+    #[hl7(code = "E20")]
+    SubmitAuthorizationRequest,
+    /// `E21`: Cancel Authorization Request
+    #[hl7(code = "E21")]
+    CancelAuthorizationRequest,
+    /// `E22`: Authorization Request Status
+    #[hl7(code = "E22")]
+    AuthorizationRequestStatus,
+    /// `E24`: Authorization Response
+    #[hl7(code = "E24")]
+    AuthorizationResponse,
+    /// `E30`: Submit Health Document related to Authorization Request
+    #[hl7(code = "E30")]
+    E30,
+    /// `E31`: Cancel Health Document related to Authorization Request
+    #[hl7(code = "E31")]
+    E31,
+    /// `I01`: RQI/RPI - Request for insurance information
+    #[hl7(code = "I01")]
+    I01,
+    /// `I02`: RQI/RPL - Request/receipt of patient selection display list
+    #[hl7(code = "I02")]
+    I02,
+    /// `I03`: RQI/RPR - Request/receipt of patient selection list
+    #[hl7(code = "I03")]
+    I03,
+    /// `I04`: RQD/RPI - Request for patient demographic data
+    #[hl7(code = "I04")]
+    I04,
+    /// `I05`: RQC/RCI - Request for patient clinical information
+    #[hl7(code = "I05")]
+    I05,
+    /// `I06`: RQC/RCL - Request/receipt of clinical data listing
+    #[hl7(code = "I06")]
+    I06,
+    /// `I07`: PIN/ACK - Unsolicited insurance information
+    #[hl7(code = "I07")]
+    I07,
+    /// `I08`: RQA/RPA - Request for treatment authorization information
+    #[hl7(code = "I08")]
+    I08,
+    /// `I09`: RQA/RPA - Request for modification to an authorization
+    #[hl7(code = "I09")]
+    I09,
+    /// `I10`: RQA/RPA - Request for resubmission of an authorization
+    #[hl7(code = "I10")]
+    I10,
+    /// `I11`: RQA/RPA - Request for cancellation of an authorization
+    #[hl7(code = "I11")]
+    I11,
+    /// `I12`: REF/RRI - Patient referral
+    #[hl7(code = "I12")]
+    RefRriPatientReferral,
+    /// `I13`: REF/RRI - Modify patient referral
+    #[hl7(code = "I13")]
+    I13,
+    /// `I14`: REF/RRI - Cancel patient referral
+    #[hl7(code = "I14")]
+    I14,
+    /// `I15`: REF/RRI - Request patient referral status
+    #[hl7(code = "I15")]
+    I15,
+    /// `I16`: Collaborative Care Referral
+    #[hl7(code = "I16")]
+    CollaborativeCareReferral,
+    /// `I17`: Modify Collaborative Care Referral
+    #[hl7(code = "I17")]
+    ModifyCollaborativeCareReferral,
+    /// `I18`: Cancel Collaborative Care Referral
+    #[hl7(code = "I18")]
+    CancelCollaborativeCareReferral,
+    /// `I19`: Collaborative Care Query/Collaborative Care Query Update
+    #[hl7(code = "I19")]
+    I19,
+    /// `I20`: Asynchronous Collaborative Care Update
+    #[hl7(code = "I20")]
+    AsynchronousCollaborativeCareUpdate,
+    /// `I21`: Collaborative Care Message
+    #[hl7(code = "I21")]
+    CollaborativeCareMessage,
+    /// `I22`: Collaborative Care Fetch / Collaborative Care Information
+    #[hl7(code = "I22")]
+    I22,
+    /// `J01`: QCN/ACK - Cancel query/acknowledge message
+    #[hl7(code = "J01")]
+    J01,
+    /// `J02`: QSX/ACK - Cancel subscription/acknowledge message
+    #[hl7(code = "J02")]
+    J02,
+    /// `K11`: RSP - Segment pattern response in response to QBP^Q11
+    #[hl7(code = "K11")]
+    K11,
+    /// `K13`: RTB - Tabular response in response to QBP^Q13
+    #[hl7(code = "K13")]
+    K13,
+    /// `K15`: RDY - Display response in response to QBP^Q15
+    #[hl7(code = "K15")]
+    K15,
+    /// `K21`: RSP - Get person demographics response
+    #[hl7(code = "K21")]
+    K21,
+    /// `K22`: RSP - Find candidates response
+    #[hl7(code = "K22")]
+    K22,
+    /// `K23`: RSP - Get corresponding identifiers response
+    #[hl7(code = "K23")]
+    K23,
+    /// `K24`: RSP - Allocate identifiers response
+    #[hl7(code = "K24")]
+    K24,
+    /// `K25`: RSP - Personnel Information by Segment Response
+    #[hl7(code = "K25")]
+    K25,
+    /// `K31`: RSP -Dispense History Response
+    #[hl7(code = "K31")]
+    RspDispenseHistoryResponse,
+    /// `K32`: Find Candidates including Visit Information Response
+    #[hl7(code = "K32")]
+    K32,
+    /// `K33`: Get Donor Record Candidates Response Message
+    #[hl7(code = "K33")]
+    K33,
+    /// `K34`: Segment Pattern Response Message
+    #[hl7(code = "K34")]
+    SegmentPatternResponseMessage,
+    /// `M01`: MFN/MFK - Master file not otherwise specified
+    #[hl7(code = "M01")]
+    M01,
+    /// `M02`: MFN/MFK - Master file - staff practitioner
+    #[hl7(code = "M02")]
+    M02,
+    /// `M03`: MFN/MFK - Master file - test/observation
+    #[hl7(code = "M03")]
+    M03,
+    /// `M04`: MFN/MFK - Master files charge description
+    #[hl7(code = "M04")]
+    M04,
+    /// `M05`: MFN/MFK - Patient location master file
+    #[hl7(code = "M05")]
+    M05,
+    /// `M06`: MFN/MFK - Clinical study with phases and schedules master file
+    #[hl7(code = "M06")]
+    M06,
+    /// `M07`: MFN/MFK - Clinical study without phases but with schedules master file
+    #[hl7(code = "M07")]
+    M07,
+    /// `M08`: MFN/MFK - Test/observation (numeric) master file
+    #[hl7(code = "M08")]
+    M08,
+    /// `M09`: MFN/MFK - Test/observation (categorical) master file
+    #[hl7(code = "M09")]
+    M09,
+    /// `M10`: MFN/MFK - Test /observation batteries master file
+    #[hl7(code = "M10")]
+    M10,
+    /// `M11`: MFN/MFK - Test/calculated observations master file
+    #[hl7(code = "M11")]
+    M11,
+    /// `M12`: MFN/MFK - Master file notification message
+    #[hl7(code = "M12")]
+    M12,
+    /// `M13`: MFN/MFK - Master file notification - general
+    #[hl7(code = "M13")]
+    M13,
+    /// `M14`: MFN/MFK - Master file notification - site defined
+    #[hl7(code = "M14")]
+    M14,
+    /// `M15`: MFN/MFK - Inventory item master file notification
+    #[hl7(code = "M15")]
+    M15,
+    /// `R0R`: R0R - Pharmacy prescription order query response
+    #[hl7(code = "R0R")]
+    R0R,
+    /// `M16`: MFN/MFK - Master File Notification Inventory Item Enhanced
+    #[hl7(code = "M16")]
+    M16,
+    /// `M17`: DRG Master File Message
+    #[hl7(code = "M17")]
+    DrgMasterFileMessage,
+    /// `M18`: MFN/MFK - Master file notification - Test/Observation (Payer)
+    #[hl7(code = "M18")]
+    M18,
+    /// `N01`: NMQ/NMR - Application management query message
+    #[hl7(code = "N01")]
+    N01,
+    /// `N02`: NMD/ACK - Application management data message (unsolicited)
+    #[hl7(code = "N02")]
+    N02,
+    /// `O01`: ORM - Order message (also RDE, RDS, RGV, RAS)
+    #[hl7(code = "O01")]
+    O01,
+    /// `O02`: ORR - Order response (also RRE, RRD, RRG, RRA)
+    #[hl7(code = "O02")]
+    O02,
+    /// `O03`: OMD - Diet order
+    #[hl7(code = "O03")]
+    OmdDietOrder,
+    /// `O04`: ORD - Diet order acknowledgment
+    #[hl7(code = "O04")]
+    O04,
+    /// `O05`: OMS - Stock requisition order
+    #[hl7(code = "O05")]
+    O05,
+    /// `O06`: ORS - Stock requisition acknowledgment
+    #[hl7(code = "O06")]
+    O06,
+    /// `O07`: OMN - Non-stock requisition order
+    #[hl7(code = "O07")]
+    O07,
+    /// `O08`: ORN - Non-stock requisition acknowledgment
+    #[hl7(code = "O08")]
+    O08,
+    /// `O09`: OMP - Pharmacy/treatment order
+    #[hl7(code = "O09")]
+    OmpPharmacyTreatmentOrder,
+    /// `O10`: ORP - Pharmacy/treatment order acknowledgment
+    #[hl7(code = "O10")]
+    O10,
+    /// `O11`: RDE - Pharmacy/treatment encoded order
+    #[hl7(code = "O11")]
+    O11,
+    /// `O12`: RRE - Pharmacy/treatment encoded order acknowledgment
+    #[hl7(code = "O12")]
+    O12,
+    /// `O13`: RDS - Pharmacy/treatment dispense
+    #[hl7(code = "O13")]
+    RdsPharmacyTreatmentDispense,
+    /// `O14`: RRD - Pharmacy/treatment dispense acknowledgment
+    #[hl7(code = "O14")]
+    O14,
+    /// `O15`: RGV - Pharmacy/treatment give
+    #[hl7(code = "O15")]
+    RgvPharmacyTreatmentGive,
+    /// `O16`: RRG - Pharmacy/treatment give acknowledgment
+    #[hl7(code = "O16")]
+    O16,
+    /// `O17`: RAS - Pharmacy/treatment administration
+    #[hl7(code = "O17")]
+    RasPharmacyTreatmentAdministration,
+    /// `O18`: RRA - Pharmacy/treatment administration acknowledgment
+    #[hl7(code = "O18")]
+    O18,
+    /// `O19`: OMG - General clinical order
+    #[hl7(code = "O19")]
+    O19,
+    /// `O20`: ORG/ORL - General clinical order response
+    #[hl7(code = "O20")]
+    O20,
+    /// `O21`: OML - Laboratory order
+    #[hl7(code = "O21")]
+    OmlLaboratoryOrder,
+    /// `O22`: ORL - General laboratory order response message to any OML
+    #[hl7(code = "O22")]
+    O22,
+    /// `O23`: OMI - Imaging order
+    #[hl7(code = "O23")]
+    OmiImagingOrder,
+    /// `O24`: ORI - Imaging order response message to any OMI
+    #[hl7(code = "O24")]
+    O24,
+    /// `O25`: RDE - Pharmacy/treatment refill authorization request
+    #[hl7(code = "O25")]
+    O25,
+    /// `O26`: RRE - Pharmacy/Treatment Refill Authorization Acknowledgement
+    #[hl7(code = "O26")]
+    O26,
+    /// `O27`: OMB - Blood product order
+    #[hl7(code = "O27")]
+    O27,
+    /// `O28`: ORB - Blood product order acknowledgment
+    #[hl7(code = "O28")]
+    O28,
+    /// `O29`: BPS - Blood product dispense status
+    #[hl7(code = "O29")]
+    O29,
+    /// `O30`: BRP - Blood product dispense status acknowledgment
+    #[hl7(code = "O30")]
+    O30,
+    /// `O31`: BTS - Blood product transfusion/disposition
+    #[hl7(code = "O31")]
+    O31,
+    /// `O32`: BRT - Blood product transfusion/disposition acknowledgment
+    #[hl7(code = "O32")]
+    O32,
+    /// `O33`: OML - Laboratory order for multiple orders related to a single specimen
+    #[hl7(code = "O33")]
+    O33,
+    /// `O34`: ORL - Laboratory order response message to a multiple order related to single specimen OML
+    #[hl7(code = "O34")]
+    O34,
+    /// `O35`: OML - Laboratory order for multiple orders related to a single container of a specimen
+    #[hl7(code = "O35")]
+    O35,
+    /// `R05`: QRY/DSR - query for display results (See Q01)
+    #[hl7(code = "R05")]
+    R05,
+    /// `O36`: ORL - Laboratory order response message to a single container of a specimen OML
+    #[hl7(code = "O36")]
+    O36,
+    /// `R06`: UDM - unsolicited update/display results (See Q05)
+    #[hl7(code = "R06")]
+    R06,
+    /// `O37`: OPL - Population/Location-Based Laboratory Order Message
+    #[hl7(code = "O37")]
+    O37,
+    /// `O38`: OPR - Population/Location-Based Laboratory Order Acknowledgment Message
+    #[hl7(code = "O38")]
+    O38,
+    /// `O39`: Specimen shipment centric laboratory order
+    #[hl7(code = "O39")]
+    O39,
+    /// `O40`: Specimen Shipment Centric Laboratory Order Acknowledgment Message
+    #[hl7(code = "O40")]
+    O40,
+    /// `O41`: DBC - Create Donor Record Message
+    #[hl7(code = "O41")]
+    O41,
+    /// `O42`: DBU - Update Donor Record Message
+    #[hl7(code = "O42")]
+    O42,
+    /// `RAR`: RAR - Pharmacy administration information query response
+    #[hl7(code = "RAR")]
+    Rar,
+    /// `O43`: General Order Message with Document Payload Acknowledgement Message
+    #[hl7(code = "O43")]
+    O43,
+    /// `RDR`: RDR - Pharmacy dispense information query response
+    #[hl7(code = "RDR")]
+    Rdr,
+    /// `Q04`: EQQ - Embedded query language query
+    #[hl7(code = "Q04")]
+    Q04,
+    /// `O44`: Donor Registration - Minimal Message
+    #[hl7(code = "O44")]
+    O44,
+    /// `RER`: RER - Pharmacy encoded order information query response
+    #[hl7(code = "RER")]
+    Rer,
+    /// `O45`: Donor Eligibility Observations Message
+    #[hl7(code = "O45")]
+    DonorEligibilityObservationsMessage,
+    /// `RGR`: RGR - Pharmacy dose information query response
+    #[hl7(code = "RGR")]
+    Rgr,
+    /// `O46`: Donor Eligiblity Message
+    #[hl7(code = "O46")]
+    DonorEligiblityMessage,
+    /// `Q07`: VQQ - Virtual table query
+    #[hl7(code = "Q07")]
+    Q07,
+    /// `O47`: Donor Request to Collect Message
+    #[hl7(code = "O47")]
+    O47,
+    /// `Q08`: SPQ - Stored procedure request
+    #[hl7(code = "Q08")]
+    Q08,
+    /// `O48`: Donation Procedure Message
+    #[hl7(code = "O48")]
+    DonationProcedureMessage,
+    /// `Q09`: RQQ - event replay query
+    #[hl7(code = "Q09")]
+    Q09,
+    /// `O49`: Pharmacy/Treatment Dispense Request Message
+    #[hl7(code = "O49")]
+    PharmacyTreatmentDispenseRequestMessage,
+    /// `O50`: Pharmacy/Treatment Encoded Order Acknowledgment
+    #[hl7(code = "O50")]
+    PharmacyTreatmentEncodedOrderAcknowledgment,
+    /// `O51`: OSU – Order Status Update
+    #[hl7(code = "O51")]
+    O51,
+    /// `O52`: OSU – Order Status Update Acknowledgement
+    #[hl7(code = "O52")]
+    O52,
+    /// `O53`: ORL - General Laboratory Order Acknowledgment Message (Patient Optional)
+    #[hl7(code = "O53")]
+    O53,
+    /// `O54`: ORL - Laboratory Order Acknowledgment Message – Multiple Order Per Specimen (Patient Optional)
+    #[hl7(code = "O54")]
+    O54,
+    /// `O55`: ORL - Laboratory Order Acknowledgment Message – Multiple Order Per Container of Specimen (Patient Optional)
+    #[hl7(code = "O55")]
+    O55,
+    /// `O56`: ORL - Specimen Shipment Centric Laboratory Order Acknowledgment Message (Patient Optional)
+    #[hl7(code = "O56")]
+    O56,
+    /// `O57`: OMQ- General Order Message with Document Payload
+    #[hl7(code = "O57")]
+    O57,
+    /// `O58`: ORX - General Order Message with Document Payload Acknowledgement Message
+    #[hl7(code = "O58")]
+    O58,
+    /// `O59`: OML - Laboratory order for additional work up
+    #[hl7(code = "O59")]
+    O59,
+    /// `P01`: BAR/ACK - Add patient accounts
+    #[hl7(code = "P01")]
+    P01,
+    /// `P02`: BAR/ACK - Purge patient accounts
+    #[hl7(code = "P02")]
+    P02,
+    /// `P03`: DFT/ACK - Post detail financial transaction
+    #[hl7(code = "P03")]
+    P03,
+    /// `P04`: QRY/DSP - Generate bill and A/R statements
+    #[hl7(code = "P04")]
+    P04,
+    /// `P05`: BAR/ACK - Update account
+    #[hl7(code = "P05")]
+    BarAckUpdateAccount,
+    /// `P06`: BAR/ACK - End account
+    #[hl7(code = "P06")]
+    BarAckEndAccount,
+    /// `P07`: PEX - Unsolicited initial individual product experience report
+    #[hl7(code = "P07")]
+    P07,
+    /// `R03`: QRY/DSR Display-oriented results, query/unsol. update (for backward compatibility only) (Replaced by Q05)
+    #[hl7(code = "R03")]
+    R03,
+    /// `P08`: PEX - Unsolicited update individual product experience report
+    #[hl7(code = "P08")]
+    P08,
+    /// `P09`: SUR - Summary product experience report
+    #[hl7(code = "P09")]
+    P09,
+    /// `P10`: BAR/ACK -Transmit Ambulatory Payment Classification(APC)
+    #[hl7(code = "P10")]
+    P10,
+    /// `R07`: EDR - Enhanced Display Response
+    #[hl7(code = "R07")]
+    R07,
+    /// `P11`: DFT/ACK - Post Detail Financial Transactions - New
+    #[hl7(code = "P11")]
+    P11,
+    /// `R08`: TBR - Tabular Data Response
+    #[hl7(code = "R08")]
+    R08,
+    /// `P12`: BAR/ACK - Update Diagnosis/Procedure
+    #[hl7(code = "P12")]
+    BarAckUpdateDiagnosisProcedure,
+    /// `PC1`: PPR - PC/ problem add
+    #[hl7(code = "PC1")]
+    Pc1,
+    /// `R09`: ERP - Event Replay Response
+    #[hl7(code = "R09")]
+    R09,
+    /// `PC2`: PPR - PC/ problem update
+    #[hl7(code = "PC2")]
+    Pc2,
+    /// `PC3`: PPR - PC/ problem delete
+    #[hl7(code = "PC3")]
+    Pc3,
+    /// `PC4`: QRY - PC/ problem query
+    #[hl7(code = "PC4")]
+    Pc4,
+    /// `PC5`: PRR - PC/ problem response
+    #[hl7(code = "PC5")]
+    Pc5,
+    /// `PC6`: PGL - PC/ goal add
+    #[hl7(code = "PC6")]
+    Pc6,
+    /// `PC7`: PGL - PC/ goal update
+    #[hl7(code = "PC7")]
+    Pc7,
+    /// `PC8`: PGL - PC/ goal delete
+    #[hl7(code = "PC8")]
+    Pc8,
+    /// `PC9`: QRY - PC/ goal query
+    #[hl7(code = "PC9")]
+    Pc9,
+    /// `PCA`: PPV - PC/ goal response
+    #[hl7(code = "PCA")]
+    Pca,
+    /// `PCB`: PPP - PC/ pathway (problem-oriented) add
+    #[hl7(code = "PCB")]
+    Pcb,
+    /// `PCC`: PPP - PC/ pathway (problem-oriented) update
+    #[hl7(code = "PCC")]
+    Pcc,
+    /// `PCD`: PPP - PC/ pathway (problem-oriented) delete
+    #[hl7(code = "PCD")]
+    Pcd,
+    /// `PCE`: QRY - PC/ pathway (problem-oriented) query
+    #[hl7(code = "PCE")]
+    Pce,
+    /// `PCF`: PTR - PC/ pathway (problem-oriented) query response
+    #[hl7(code = "PCF")]
+    Pcf,
+    /// `PCG`: PPG - PC/ pathway (goal-oriented) add
+    #[hl7(code = "PCG")]
+    Pcg,
+    /// `PCH`: PPG - PC/ pathway (goal-oriented) update
+    #[hl7(code = "PCH")]
+    Pch,
+    /// `PCJ`: PPG - PC/ pathway (goal-oriented) delete
+    #[hl7(code = "PCJ")]
+    Pcj,
+    /// `PCK`: QRY - PC/ pathway (goal-oriented) query
+    #[hl7(code = "PCK")]
+    Pck,
+    /// `PCL`: PPT - PC/ pathway (goal-oriented) query response
+    #[hl7(code = "PCL")]
+    Pcl,
+    /// `Q01`: QRY/DSR - Query sent for immediate response
+    #[hl7(code = "Q01")]
+    Q01,
+    /// `Q02`: QRY/QCK - Query sent for deferred response
+    #[hl7(code = "Q02")]
+    Q02,
+    /// `Q03`: DSR/ACK - Deferred response to a query
+    #[hl7(code = "Q03")]
+    Q03,
+    /// `Q05`: UDM/ACK - Unsolicited display update message
+    #[hl7(code = "Q05")]
+    Q05,
+    /// `Q06`: OSQ/OSR - Query for order status
+    #[hl7(code = "Q06")]
+    Q06,
+    /// `Q11`: QBP - Query by parameter requesting an RSP segment pattern response
+    #[hl7(code = "Q11")]
+    Q11,
+    /// `Q13`: QBP - Query by parameter requesting an RTB - tabular response
+    #[hl7(code = "Q13")]
+    Q13,
+    /// `Q15`: QBP - Query by parameter requesting an RDY display response
+    #[hl7(code = "Q15")]
+    Q15,
+    /// `Q16`: QSB - Create subscription
+    #[hl7(code = "Q16")]
+    QsbCreateSubscription,
+    /// `Q17`: QVR - Query for previous events
+    #[hl7(code = "Q17")]
+    Q17,
+    /// `Q21`: QBP - Get person demographics
+    #[hl7(code = "Q21")]
+    Q21,
+    /// `Q22`: QBP - Find candidates
+    #[hl7(code = "Q22")]
+    QbpFindCandidates,
+    /// `Q23`: QBP - Get corresponding identifiers
+    #[hl7(code = "Q23")]
+    Q23,
+    /// `Q24`: QBP - Allocate identifiers
+    #[hl7(code = "Q24")]
+    QbpAllocateIdentifiers,
+    /// `Q25`: QBP - Personnel Information by Segment Query
+    #[hl7(code = "Q25")]
+    Q25,
+    /// `Q26`: ROR - Pharmacy/treatment order response
+    #[hl7(code = "Q26")]
+    Q26,
+    /// `Q27`: RAR - Pharmacy/treatment administration information
+    #[hl7(code = "Q27")]
+    Q27,
+    /// `Q28`: RDR - Pharmacy/treatment dispense information
+    #[hl7(code = "Q28")]
+    Q28,
+    /// `Q29`: RER - Pharmacy/treatment encoded order information
+    #[hl7(code = "Q29")]
+    Q29,
+    /// `Q30`: RGR - Pharmacy/treatment dose information
+    #[hl7(code = "Q30")]
+    Q30,
+    /// `Q31`: QBP Query Dispense history
+    #[hl7(code = "Q31")]
+    QbpQueryDispenseHistory,
+    /// `Q32`: Find Candidates including Visit Information
+    #[hl7(code = "Q32")]
+    Q32,
+    /// `Q33`: QBP - Get Donor Record Candidates
+    #[hl7(code = "Q33")]
+    Q33,
+    /// `Q34`: QBP - Get Donor Record
+    #[hl7(code = "Q34")]
+    Q34,
+    /// `R01`: ORU/ACK - Unsolicited transmission of an observation message
+    #[hl7(code = "R01")]
+    R01,
+    /// `R02`: QRY - Query for results of observation
+    #[hl7(code = "R02")]
+    R02,
+    /// `R04`: ORF - Response to query; transmission of requested observation
+    #[hl7(code = "R04")]
+    R04,
+    /// `R21`: OUL - Unsolicited laboratory observation
+    #[hl7(code = "R21")]
+    R21,
+    /// `R22`: OUL - Unsolicited Specimen Oriented Observation Message
+    #[hl7(code = "R22")]
+    R22,
+    /// `R23`: OUL - Unsolicited Specimen Container Oriented Observation Message
+    #[hl7(code = "R23")]
+    R23,
+    /// `R24`: OUL - Unsolicited Order Oriented Observation Message
+    #[hl7(code = "R24")]
+    R24,
+    /// `R25`: OPU - Unsolicited Population/Location-Based Laboratory Observation Message
+    #[hl7(code = "R25")]
+    R25,
+    /// `R26`: OSM - Unsolicited Specimen Shipment Manifest Message
+    #[hl7(code = "R26")]
+    R26,
+    /// `R30`: ORU - Unsolicited Point-Of-Care Observation Message Without Existing Order - Place An Order
+    #[hl7(code = "R30")]
+    R30,
+    /// `R31`: ORU - Unsolicited New Point-Of-Care Observation Message - Search For An Order
+    #[hl7(code = "R31")]
+    R31,
+    /// `R32`: ORU - Unsolicited Pre-Ordered Point-Of-Care Observation
+    #[hl7(code = "R32")]
+    R32,
+    /// `R33`: ORA - Observation Report Acknowledgement
+    #[hl7(code = "R33")]
+    R33,
+    /// `R40`: ORU - Unsolicited Report Alarm
+    #[hl7(code = "R40")]
+    R40,
+    /// `R41`: Observation Report Alert Acknowledgement
+    #[hl7(code = "R41")]
+    ObservationReportAlertAcknowledgement,
+    /// `R42`: ORU – Unsolicited Device Event Observation Message
+    #[hl7(code = "R42")]
+    R42,
+    /// `R43`: ORU – Unsolicited Patient-Device Association Observation Message
+    #[hl7(code = "R43")]
+    R43,
+    /// `ROR`: ROR - Pharmacy prescription order query response
+    #[hl7(code = "ROR")]
+    Ror,
+    /// `S01`: SRM/SRR - Request new appointment booking
+    #[hl7(code = "S01")]
+    S01,
+    /// `S02`: SRM/SRR - Request appointment rescheduling
+    #[hl7(code = "S02")]
+    S02,
+    /// `S03`: SRM/SRR - Request appointment modification
+    #[hl7(code = "S03")]
+    S03,
+    /// `S04`: SRM/SRR - Request appointment cancellation
+    #[hl7(code = "S04")]
+    S04,
+    /// `S05`: SRM/SRR - Request appointment discontinuation
+    #[hl7(code = "S05")]
+    S05,
+    /// `S06`: SRM/SRR - Request appointment deletion
+    #[hl7(code = "S06")]
+    S06,
+    /// `S07`: SRM/SRR - Request addition of service/resource on appointment
+    #[hl7(code = "S07")]
+    S07,
+    /// `S08`: SRM/SRR - Request modification of service/resource on appointment
+    #[hl7(code = "S08")]
+    S08,
+    /// `S09`: SRM/SRR - Request cancellation of service/resource on appointment
+    #[hl7(code = "S09")]
+    S09,
+    /// `S10`: SRM/SRR - Request discontinuation of service/resource on appointment
+    #[hl7(code = "S10")]
+    S10,
+    /// `S11`: SRM/SRR - Request deletion of service/resource on appointment
+    #[hl7(code = "S11")]
+    S11,
+    /// `S12`: SIU/ACK - Notification of new appointment booking
+    #[hl7(code = "S12")]
+    S12,
+    /// `S13`: SIU/ACK - Notification of appointment rescheduling
+    #[hl7(code = "S13")]
+    S13,
+    /// `S14`: SIU/ACK - Notification of appointment modification
+    #[hl7(code = "S14")]
+    S14,
+    /// `S15`: SIU/ACK - Notification of appointment cancellation
+    #[hl7(code = "S15")]
+    S15,
+    /// `S16`: SIU/ACK - Notification of appointment discontinuation
+    #[hl7(code = "S16")]
+    S16,
+    /// `S17`: SIU/ACK - Notification of appointment deletion
+    #[hl7(code = "S17")]
+    S17,
+    /// `S18`: SIU/ACK - Notification of addition of service/resource on appointment
+    #[hl7(code = "S18")]
+    S18,
+    /// `S19`: SIU/ACK - Notification of modification of service/resource on appointment
+    #[hl7(code = "S19")]
+    S19,
+    /// `S20`: SIU/ACK - Notification of cancellation of service/resource on appointment
+    #[hl7(code = "S20")]
+    S20,
+    /// `S21`: SIU/ACK - Notification of discontinuation of service/resource on appointment
+    #[hl7(code = "S21")]
+    S21,
+    /// `S22`: SIU/ACK - Notification of deletion of service/resource on appointment
+    #[hl7(code = "S22")]
+    S22,
+    /// `S23`: SIU/ACK - Notification of blocked schedule time slot(s)
+    #[hl7(code = "S23")]
+    S23,
+    /// `S24`: SIU/ACK - Notification of opened ("unblocked") schedule time slot(s)
+    #[hl7(code = "S24")]
+    S24,
+    /// `S25`: SQM/SQR - Schedule query message and response
+    #[hl7(code = "S25")]
+    S25,
+    /// `S26`: SIU/ACK Notification that patient did not show up for schedule appointment
+    #[hl7(code = "S26")]
+    S26,
+    /// `S27`: SIU/ACK - Broadcast Notification of Scheduled Appointments
+    #[hl7(code = "S27")]
+    S27,
+    /// `S28`: SLR/SLS - Request new sterilization lot
+    #[hl7(code = "S28")]
+    S28,
+    /// `S29`: SLR/SLS - Request Sterilization lot deletion
+    #[hl7(code = "S29")]
+    S29,
+    /// `S30`: STI/STS - Request item
+    #[hl7(code = "S30")]
+    StiStsRequestItem,
+    /// `S31`: SDR/SDS - Request anti-microbial device data
+    #[hl7(code = "S31")]
+    S31,
+    /// `S32`: SMD/SMS - Request anti-microbial device cycle data
+    #[hl7(code = "S32")]
+    S32,
+    /// `S33`: STC/ACK - Notification of sterilization configuration
+    #[hl7(code = "S33")]
+    S33,
+    /// `S34`: SLN/ACK - Notification of sterilization lot
+    #[hl7(code = "S34")]
+    S34,
+    /// `S35`: SLN/ACK - Notification of sterilization lot deletion
+    #[hl7(code = "S35")]
+    S35,
+    /// `S36`: SDN/ACK - Notification of anti-microbial device data
+    #[hl7(code = "S36")]
+    S36,
+    /// `S37`: SCN/ACK - Notification of anti-microbial device cycle data
+    #[hl7(code = "S37")]
+    S37,
+    /// `S38`: Containers Prepared for Specimen Collection
+    #[hl7(code = "S38")]
+    S38,
+    /// `S39`: Specimen Collection Successful
+    #[hl7(code = "S39")]
+    SpecimenCollectionSuccessful,
+    /// `S40`: Specimen Collection Unsuccessful
+    #[hl7(code = "S40")]
+    SpecimenCollectionUnsuccessful,
+    /// `S41`: Specimen Departed
+    #[hl7(code = "S41")]
+    SpecimenDeparted,
+    /// `S42`: Specimen Arrived
+    #[hl7(code = "S42")]
+    SpecimenArrived,
+    /// `S43`: Specimen Accepted
+    #[hl7(code = "S43")]
+    SpecimenAccepted,
+    /// `S44`: Specimen Rejected
+    #[hl7(code = "S44")]
+    SpecimenRejected,
+    /// `S45`: Specimen Re-identified
+    #[hl7(code = "S45")]
+    SpecimenReIdentified,
+    /// `S46`: Specimen De-identified
+    #[hl7(code = "S46")]
+    SpecimenDeIdentified,
+    /// `S47`: Specimen Sent to Archive
+    #[hl7(code = "S47")]
+    SpecimenSentToArchive,
+    /// `S48`: Specimen Retrieved from Archive
+    #[hl7(code = "S48")]
+    SpecimenRetrievedFromArchive,
+    /// `S49`: Specimen Disposed of
+    #[hl7(code = "S49")]
+    SpecimenDisposedOf,
+    /// `S50`: Specimen Procedure Step Successful , with Derived Specimen(s)
+    #[hl7(code = "S50")]
+    S50,
+    /// `S51`: Specimen Procedure Step Successful, no Derived Specimen(s)
+    #[hl7(code = "S51")]
+    S51,
+    /// `S52`: Specimen Procedure Step Unsuccessful
+    #[hl7(code = "S52")]
+    SpecimenProcedureStepUnsuccessful,
+    /// `T01`: MDM/ACK - Original document notification
+    #[hl7(code = "T01")]
+    T01,
+    /// `T02`: MDM/ACK - Original document notification and content
+    #[hl7(code = "T02")]
+    T02,
+    /// `T03`: MDM/ACK - Document status change notification
+    #[hl7(code = "T03")]
+    T03,
+    /// `T04`: MDM/ACK - Document status change notification and content
+    #[hl7(code = "T04")]
+    T04,
+    /// `T05`: MDM/ACK - Document addendum notification
+    #[hl7(code = "T05")]
+    T05,
+    /// `T06`: MDM/ACK - Document addendum notification and content
+    #[hl7(code = "T06")]
+    T06,
+    /// `T07`: MDM/ACK - Document edit notification
+    #[hl7(code = "T07")]
+    T07,
+    /// `T08`: MDM/ACK - Document edit notification and content
+    #[hl7(code = "T08")]
+    T08,
+    /// `T09`: MDM/ACK - Document replacement notification
+    #[hl7(code = "T09")]
+    T09,
+    /// `T10`: MDM/ACK - Document replacement notification and content
+    #[hl7(code = "T10")]
+    T10,
+    /// `T11`: MDM/ACK - Document cancel notification
+    #[hl7(code = "T11")]
+    T11,
+    /// `T12`: QRY/DOC - Document query
+    #[hl7(code = "T12")]
+    QryDocDocumentQuery,
+    /// `U01`: ESU/ACK - Automated equipment status update
+    #[hl7(code = "U01")]
+    U01,
+    /// `U02`: ESR/ACK - Automated equipment status request
+    #[hl7(code = "U02")]
+    U02,
+    /// `U03`: SSU/ACK - Specimen status update
+    #[hl7(code = "U03")]
+    U03,
+    /// `U04`: SSR/ACK - specimen status request
+    #[hl7(code = "U04")]
+    U04,
+    /// `U05`: INU/ACK - Automated equipment inventory update
+    #[hl7(code = "U05")]
+    U05,
+    /// `U06`: INR/ACK - Automated equipment inventory request
+    #[hl7(code = "U06")]
+    U06,
+    /// `U07`: EAC/ACK - Automated equipment command
+    #[hl7(code = "U07")]
+    U07,
+    /// `U08`: EAR/ACK - Automated equipment response
+    #[hl7(code = "U08")]
+    U08,
+    /// `U09`: EAN/ACK - Automated equipment notification
+    #[hl7(code = "U09")]
+    U09,
+    /// `U10`: TCU/ACK - Automated equipment test code settings update
+    #[hl7(code = "U10")]
+    U10,
+    /// `U11`: TCR/ACK - Automated equipment test code settings request
+    #[hl7(code = "U11")]
+    U11,
+    /// `U12`: LSU/ACK - Automated equipment log/service update
+    #[hl7(code = "U12")]
+    U12,
+    /// `U13`: LSR/ACK - Automated equipment log/service request
+    #[hl7(code = "U13")]
+    U13,
+    /// `U14`: INR/ACK – Automated Equipment Inventory Request
+    #[hl7(code = "U14")]
+    U14,
+    /// `V01`: VXQ - Query for vaccination record
+    #[hl7(code = "V01")]
+    V01,
+    /// `V02`: VXX - Response to vaccination query returning multiple PID matches
+    #[hl7(code = "V02")]
+    V02,
+    /// `V03`: VXR - Vaccination record response
+    #[hl7(code = "V03")]
+    V03,
+    /// `V04`: VXU - Unsolicited vaccination record update
+    #[hl7(code = "V04")]
+    V04,
+    /// `Varies`: MFQ/MFR - Master files query (use event same as asking for e.g., M05 - location)
+    #[hl7(code = "Varies")]
+    Varies2,
+    /// `W01`: ORU - Waveform result, unsolicited transmission of requested information
+    #[hl7(code = "W01")]
+    W01,
+    /// `W02`: QRF - Waveform result, response to query
+    #[hl7(code = "W02")]
+    W02,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0354: Message Structure.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0354", datatype = ID)]
+pub enum MessageStructure<'a> {
+    /// `OMD_O01`: -
+    #[hl7(code = "OMD_O01")]
+    CodeOmdO01,
+    /// `OMN_O01`: -
+    #[hl7(code = "OMN_O01")]
+    CodeOmnO01,
+    /// `OMS_O01`: -
+    #[hl7(code = "OMS_O01")]
+    CodeOmsO01,
+    /// `ORD_O02`: -
+    #[hl7(code = "ORD_O02")]
+    CodeOrdO02,
+    /// `ORN_O02`: -
+    #[hl7(code = "ORN_O02")]
+    CodeOrnO02,
+    /// `ORS_O02`: -
+    #[hl7(code = "ORS_O02")]
+    CodeOrsO02,
+    /// `RDO_O01`: -
+    #[hl7(code = "RDO_O01")]
+    CodeRdoO01,
+    /// `RRO_O02`: -
+    #[hl7(code = "RRO_O02")]
+    CodeRroO02,
+    /// `ACK`: Varies
+    #[hl7(code = "ACK")]
+    Varies,
+    /// `ADR_A19`: A19
+    #[hl7(code = "ADR_A19")]
+    A19,
+    /// `ADT_A01`: A01, A04, A08, A13
+    #[hl7(code = "ADT_A01")]
+    A01A04A08A13,
+    /// `ADT_A02`: A02
+    #[hl7(code = "ADT_A02")]
+    A02,
+    /// `ADT_A03`: A03
+    #[hl7(code = "ADT_A03")]
+    A03,
+    /// `ADT_A05`: A05, A14, A28, A31
+    #[hl7(code = "ADT_A05")]
+    A05A14A28A31,
+    /// `ADT_A06`: A06, A07
+    #[hl7(code = "ADT_A06")]
+    A06A07,
+    /// `ADT_A09`: A09, A10, A11
+    #[hl7(code = "ADT_A09")]
+    A09A10A11,
+    /// `ADT_A12`: A12
+    #[hl7(code = "ADT_A12")]
+    A12,
+    /// `ADT_A15`: A15
+    #[hl7(code = "ADT_A15")]
+    A15,
+    /// `ADT_A16`: A16
+    #[hl7(code = "ADT_A16")]
+    A16,
+    /// `ADT_A17`: A17
+    #[hl7(code = "ADT_A17")]
+    A17,
+    /// `ADT_A28`: A28, A31
+    #[hl7(code = "ADT_A28")]
+    A28A31,
+    /// `ADT_A18`: A18
+    #[hl7(code = "ADT_A18")]
+    A18,
+    /// `ADT_A20`: A20
+    #[hl7(code = "ADT_A20")]
+    A20,
+    /// `ADT_A21`: A21, A22, A23, A25, A26, A27, A29, A32, A33
+    #[hl7(code = "ADT_A21")]
+    AdtA21,
+    /// `ADT_A24`: A24
+    #[hl7(code = "ADT_A24")]
+    A24,
+    /// `ADT_A30`: A30, A34, A35, A36, A46, A47, A48, A49
+    #[hl7(code = "ADT_A30")]
+    AdtA30,
+    /// `ADT_A37`: A37
+    #[hl7(code = "ADT_A37")]
+    A37,
+    /// `ADT_A38`: A38
+    #[hl7(code = "ADT_A38")]
+    A38,
+    /// `ADT_A39`: A39, A40, A41, A42
+    #[hl7(code = "ADT_A39")]
+    A39A40A41A42,
+    /// `ARD_A19`: A19
+    #[hl7(code = "ARD_A19")]
+    A192,
+    /// `ADT_A43`: A43
+    #[hl7(code = "ADT_A43")]
+    A43,
+    /// `ADT_A44`: A44
+    #[hl7(code = "ADT_A44")]
+    A44,
+    /// `ADT_A45`: A45
+    #[hl7(code = "ADT_A45")]
+    A45,
+    /// `ADT_A50`: A50, A51
+    #[hl7(code = "ADT_A50")]
+    A50A51,
+    /// `ADT_A52`: A52, A53
+    #[hl7(code = "ADT_A52")]
+    A52A53,
+    /// `ADT_A54`: A54, A55
+    #[hl7(code = "ADT_A54")]
+    A54A55,
+    /// `ADT_A60`: A60
+    #[hl7(code = "ADT_A60")]
+    A60,
+    /// `ADT_A61`: A61, A62
+    #[hl7(code = "ADT_A61")]
+    A61A62,
+    /// `BAR_P01`: P01
+    #[hl7(code = "BAR_P01")]
+    P01,
+    /// `BAR_P02`: P02
+    #[hl7(code = "BAR_P02")]
+    P02,
+    /// `BAR_P05`: P05
+    #[hl7(code = "BAR_P05")]
+    P05,
+    /// `BAR_P06`: P06
+    #[hl7(code = "BAR_P06")]
+    P06,
+    /// `BAR_P10`: P10
+    #[hl7(code = "BAR_P10")]
+    P10,
+    /// `BAR_P12`: P12
+    #[hl7(code = "BAR_P12")]
+    P12,
+    /// `BRP_030`: O30
+    #[hl7(code = "BRP_030")]
+    O30,
+    /// `MFD_P09`: P09
+    #[hl7(code = "MFD_P09")]
+    P09,
+    /// `BPS_O29`: O29
+    #[hl7(code = "BPS_O29")]
+    O29,
+    /// `BRP_O30`: O30
+    #[hl7(code = "BRP_O30")]
+    O302,
+    /// `BRT_O32`: O32
+    #[hl7(code = "BRT_O32")]
+    O32,
+    /// `BTS_O31`: O31
+    #[hl7(code = "BTS_O31")]
+    O31,
+    /// `CCF_I22`: I22
+    #[hl7(code = "CCF_I22")]
+    I22,
+    /// `CCI_I22`: I22
+    #[hl7(code = "CCI_I22")]
+    I222,
+    /// `CCM_I21`: I21
+    #[hl7(code = "CCM_I21")]
+    I21,
+    /// `CCQ_I19`: I19
+    #[hl7(code = "CCQ_I19")]
+    I19,
+    /// `DSR_Q01`: Q01
+    #[hl7(code = "DSR_Q01")]
+    Q01,
+    /// `DSR_P04`: P04
+    #[hl7(code = "DSR_P04")]
+    P04,
+    /// `CCR_I16`: I16, |17, |18
+    #[hl7(code = "CCR_I16")]
+    I161718,
+    /// `DSR_Q03`: Q03
+    #[hl7(code = "DSR_Q03")]
+    Q03,
+    /// `CCU_I20`: I20
+    #[hl7(code = "CCU_I20")]
+    I20,
+    /// `CQU_I19`: I19
+    #[hl7(code = "CQU_I19")]
+    I192,
+    /// `CRM_C01`: C01, C02, C03, C04, C05, C06, C07, C08
+    #[hl7(code = "CRM_C01")]
+    CrmC01,
+    /// `CSU_C09`: C09, C10, C11, C12
+    #[hl7(code = "CSU_C09")]
+    C09C10C11C12,
+    /// `ORF_R02`: R02, R04
+    #[hl7(code = "ORF_R02")]
+    R02R04,
+    /// `DBC_O41`: O41
+    #[hl7(code = "DBC_O41")]
+    O41,
+    /// `EDR_R07`: R07
+    #[hl7(code = "EDR_R07")]
+    R07,
+    /// `DBC_O42`: O42
+    #[hl7(code = "DBC_O42")]
+    O42,
+    /// `EQQ_Q04`: Q04
+    #[hl7(code = "EQQ_Q04")]
+    Q04,
+    /// `ORM_Q06`: Q06
+    #[hl7(code = "ORM_Q06")]
+    Q06,
+    /// `DEL_O46`: O46
+    #[hl7(code = "DEL_O46")]
+    O46,
+    /// `ERP_R09`: R09
+    #[hl7(code = "ERP_R09")]
+    R09,
+    /// `DEO_O45`: O45
+    #[hl7(code = "DEO_O45")]
+    O45,
+    /// `ORR_Q06`: Q06
+    #[hl7(code = "ORR_Q06")]
+    Q062,
+    /// `DER_O44`: O44
+    #[hl7(code = "DER_O44")]
+    O44,
+    /// `DFT_P03`: P03
+    #[hl7(code = "DFT_P03")]
+    P03,
+    /// `DFT_P11`: P11
+    #[hl7(code = "DFT_P11")]
+    P11,
+    /// `DOC_T12`: T12
+    #[hl7(code = "DOC_T12")]
+    T12,
+    /// `DPR_O48`: O48
+    #[hl7(code = "DPR_O48")]
+    O48,
+    /// `DRC_O47`: O47
+    #[hl7(code = "DRC_O47")]
+    O47,
+    /// `DRG_O43`: O43
+    #[hl7(code = "DRG_O43")]
+    O43,
+    /// `PIN_I07`: I07
+    #[hl7(code = "PIN_I07")]
+    I07,
+    /// `EAC_U07`: U07
+    #[hl7(code = "EAC_U07")]
+    U07,
+    /// `MFD_MFA`: MFA
+    #[hl7(code = "MFD_MFA")]
+    Mfa,
+    /// `EAN_U09`: U09
+    #[hl7(code = "EAN_U09")]
+    U09,
+    /// `EAR_U08`: U08
+    #[hl7(code = "EAR_U08")]
+    U08,
+    /// `EHC_E01`: E01
+    #[hl7(code = "EHC_E01")]
+    E01,
+    /// `EHC_E02`: E02
+    #[hl7(code = "EHC_E02")]
+    E02,
+    /// `EHC_E04`: E04
+    #[hl7(code = "EHC_E04")]
+    E04,
+    /// `EHC_E10`: E10
+    #[hl7(code = "EHC_E10")]
+    E10,
+    /// `EHC_E12`: E12
+    #[hl7(code = "EHC_E12")]
+    E12,
+    /// `EHC_E13`: E13
+    #[hl7(code = "EHC_E13")]
+    E13,
+    /// `EHC_E15`: E15
+    #[hl7(code = "EHC_E15")]
+    E15,
+    /// `EHC_E20`: E20
+    #[hl7(code = "EHC_E20")]
+    E20,
+    /// `EHC_E21`: E21
+    #[hl7(code = "EHC_E21")]
+    E21,
+    /// `EHC_E24`: E24
+    #[hl7(code = "EHC_E24")]
+    E24,
+    /// `ESR_U02`: U02
+    #[hl7(code = "ESR_U02")]
+    U02,
+    /// `ESU_U01`: U01
+    #[hl7(code = "ESU_U01")]
+    U01,
+    /// `INR_U06`: U06
+    #[hl7(code = "INR_U06")]
+    U06,
+    /// `RAS_O01`: O01
+    #[hl7(code = "RAS_O01")]
+    O01,
+    /// `INU_U05`: U05
+    #[hl7(code = "INU_U05")]
+    U05,
+    /// `RAS_O02`: O022
+    #[hl7(code = "RAS_O02")]
+    O022,
+    /// `INV_U14`: Events U14
+    #[hl7(code = "INV_U14")]
+    EventsU14,
+    /// `LSU_U12`: U12, U13
+    #[hl7(code = "LSU_U12")]
+    U12U13,
+    /// `MDM_T01`: T01, T03, T05, T07, T09, T11
+    #[hl7(code = "MDM_T01")]
+    MdmT01,
+    /// `MDM_T02`: T02, T04, T06, T08, T10
+    #[hl7(code = "MDM_T02")]
+    MdmT02,
+    /// `MFK_M01`: M01, M02, M03, M04, M05, M06, M07, M08, M09, M10, M11
+    #[hl7(code = "MFK_M01")]
+    MfkM01,
+    /// `MFN_M01`: M01
+    #[hl7(code = "MFN_M01")]
+    M01,
+    /// `RDS_O01`: O01
+    #[hl7(code = "RDS_O01")]
+    O012,
+    /// `MFN_M02`: M02
+    #[hl7(code = "MFN_M02")]
+    M02,
+    /// `MFN_M03`: M03
+    #[hl7(code = "MFN_M03")]
+    M03,
+    /// `MFN_M04`: M04
+    #[hl7(code = "MFN_M04")]
+    M04,
+    /// `MFN_M05`: M05
+    #[hl7(code = "MFN_M05")]
+    M05,
+    /// `RGV_O01`: O01
+    #[hl7(code = "RGV_O01")]
+    O013,
+    /// `MFN_M06`: M06
+    #[hl7(code = "MFN_M06")]
+    M06,
+    /// `MFN_M07`: M07
+    #[hl7(code = "MFN_M07")]
+    M07,
+    /// `MFN_M08`: M08
+    #[hl7(code = "MFN_M08")]
+    M08,
+    /// `RPI_I0I`: I01, I04
+    #[hl7(code = "RPI_I0I")]
+    I01I04,
+    /// `MFN_M09`: M09
+    #[hl7(code = "MFN_M09")]
+    M09,
+    /// `MFN_M10`: M10
+    #[hl7(code = "MFN_M10")]
+    M10,
+    /// `MFN_M11`: M11
+    #[hl7(code = "MFN_M11")]
+    M11,
+    /// `MFN_M12`: M12
+    #[hl7(code = "MFN_M12")]
+    M12,
+    /// `RQC_I06`: I06
+    #[hl7(code = "RQC_I06")]
+    I06,
+    /// `MFN_M13`: M13
+    #[hl7(code = "MFN_M13")]
+    M13,
+    /// `RQI_I0I`: I01, I02, I03
+    #[hl7(code = "RQI_I0I")]
+    I01I02I03,
+    /// `MFN_M15`: M15
+    #[hl7(code = "MFN_M15")]
+    M15,
+    /// `MFN_M16`: M16
+    #[hl7(code = "MFN_M16")]
+    M16,
+    /// `MFN_M17`: M17
+    #[hl7(code = "MFN_M17")]
+    M17,
+    /// `MFN_M18`: M18
+    #[hl7(code = "MFN_M18")]
+    M18,
+    /// `RRD_O02`: O02
+    #[hl7(code = "RRD_O02")]
+    O02,
+    /// `MFQ_M01`: M01, M02, M03, M04, M05, M06
+    #[hl7(code = "MFQ_M01")]
+    MfqM01,
+    /// `RRE_O02`: O02
+    #[hl7(code = "RRE_O02")]
+    O023,
+    /// `MFR_M01`: M01, M02, M03,
+    #[hl7(code = "MFR_M01")]
+    M01M02M03,
+    /// `RRG_O02`: O02
+    #[hl7(code = "RRG_O02")]
+    O024,
+    /// `MFR_M04`: M04
+    #[hl7(code = "MFR_M04")]
+    M042,
+    /// `MFR_M05`: M05
+    #[hl7(code = "MFR_M05")]
+    M052,
+    /// `MFR_M06`: M06
+    #[hl7(code = "MFR_M06")]
+    M062,
+    /// `MFR_M07`: M07
+    #[hl7(code = "MFR_M07")]
+    M072,
+    /// `NMD_N02`: N02
+    #[hl7(code = "NMD_N02")]
+    N02,
+    /// `NMQ_N01`: N01
+    #[hl7(code = "NMQ_N01")]
+    N01,
+    /// `NMR_N01`: N01
+    #[hl7(code = "NMR_N01")]
+    N012,
+    /// `ORU_R31`: R31
+    #[hl7(code = "ORU_R31")]
+    R31,
+    /// `SRM_T12`: T12
+    #[hl7(code = "SRM_T12")]
+    T122,
+    /// `OMB_O27`: O27
+    #[hl7(code = "OMB_O27")]
+    O27,
+    /// `ORU_R32`: R32
+    #[hl7(code = "ORU_R32")]
+    R32,
+    /// `OMD_O03`: O03
+    #[hl7(code = "OMD_O03")]
+    O03,
+    /// `SRR_T12`: T12
+    #[hl7(code = "SRR_T12")]
+    T123,
+    /// `OMG_O19`: O19
+    #[hl7(code = "OMG_O19")]
+    O19,
+    /// `OMI_O23`: O23
+    #[hl7(code = "OMI_O23")]
+    O23,
+    /// `OML_O21`: O21
+    #[hl7(code = "OML_O21")]
+    O21,
+    /// `OML_O33`: O33
+    #[hl7(code = "OML_O33")]
+    O33,
+    /// `OML_O35`: O35
+    #[hl7(code = "OML_O35")]
+    O35,
+    /// `OML_O39`: O39
+    #[hl7(code = "OML_O39")]
+    O39,
+    /// `OML_O59`: Laboratory Fulfillment request with REL segment
+    #[hl7(code = "OML_O59")]
+    OmlO59,
+    /// `OMN_O07`: O07
+    #[hl7(code = "OMN_O07")]
+    O07,
+    /// `OMP_O09`: O09
+    #[hl7(code = "OMP_O09")]
+    O09,
+    /// `OMQ_O42`: O42
+    #[hl7(code = "OMQ_O42")]
+    O422,
+    /// `OMQ_O57`: O57
+    #[hl7(code = "OMQ_O57")]
+    O57,
+    /// `OMS_O05`: O05
+    #[hl7(code = "OMS_O05")]
+    O05,
+    /// `OPL_O37`: O37
+    #[hl7(code = "OPL_O37")]
+    O37,
+    /// `OPR_O38`: O38
+    #[hl7(code = "OPR_O38")]
+    O38,
+    /// `OPU_R25`: R25
+    #[hl7(code = "OPU_R25")]
+    R25,
+    /// `ORA_R33`: R33
+    #[hl7(code = "ORA_R33")]
+    R33,
+    /// `ORA_R41`: R41
+    #[hl7(code = "ORA_R41")]
+    R41,
+    /// `ORB_O28`: O28
+    #[hl7(code = "ORB_O28")]
+    O28,
+    /// `ORD_O04`: O04
+    #[hl7(code = "ORD_O04")]
+    O04,
+    /// `ORF_R04`: R04
+    #[hl7(code = "ORF_R04")]
+    R04,
+    /// `ORG_O20`: O20
+    #[hl7(code = "ORG_O20")]
+    O20,
+    /// `ORI_O24`: O24
+    #[hl7(code = "ORI_O24")]
+    O24,
+    /// `ORL_O22`: O22
+    #[hl7(code = "ORL_O22")]
+    O22,
+    /// `ORL_O34`: O34
+    #[hl7(code = "ORL_O34")]
+    O34,
+    /// `ORL_O36`: O36
+    #[hl7(code = "ORL_O36")]
+    O36,
+    /// `ORL_O40`: O40
+    #[hl7(code = "ORL_O40")]
+    O40,
+    /// `ORL_O41`: O41
+    #[hl7(code = "ORL_O41")]
+    O412,
+    /// `QRY_P04`: P04
+    #[hl7(code = "QRY_P04")]
+    P042,
+    /// `ORL_O42`: O42
+    #[hl7(code = "ORL_O42")]
+    O423,
+    /// `ORL_O43`: O43
+    #[hl7(code = "ORL_O43")]
+    O432,
+    /// `ORL_O44`: O44
+    #[hl7(code = "ORL_O44")]
+    O442,
+    /// `ORL_O53`: O53
+    #[hl7(code = "ORL_O53")]
+    O53,
+    /// `ORL_O54`: O54
+    #[hl7(code = "ORL_O54")]
+    O54,
+    /// `ORL_O55`: O55
+    #[hl7(code = "ORL_O55")]
+    O55,
+    /// `ORL_O56`: O56
+    #[hl7(code = "ORL_O56")]
+    O56,
+    /// `ORM_O01`: O01
+    #[hl7(code = "ORM_O01")]
+    O014,
+    /// `ORN_O08`: O08
+    #[hl7(code = "ORN_O08")]
+    O08,
+    /// `ORP_O10`: O10
+    #[hl7(code = "ORP_O10")]
+    O10,
+    /// `ORR_O02`: O02
+    #[hl7(code = "ORR_O02")]
+    O025,
+    /// `RDE_O01`: O01
+    #[hl7(code = "RDE_O01")]
+    O015,
+    /// `ORS_O06`: O06
+    #[hl7(code = "ORS_O06")]
+    O06,
+    /// `ORU_R01`: R01
+    #[hl7(code = "ORU_R01")]
+    R01,
+    /// `ORU_R30`: R30
+    #[hl7(code = "ORU_R30")]
+    R30,
+    /// `ORU_W01`: W01
+    #[hl7(code = "ORU_W01")]
+    W01,
+    /// `ORX_O43`: O43
+    #[hl7(code = "ORX_O43")]
+    O433,
+    /// `ORX_O58`: O58
+    #[hl7(code = "ORX_O58")]
+    O58,
+    /// `OSM_R26`: R26
+    #[hl7(code = "OSM_R26")]
+    R26,
+    /// `OSQ_Q06`: Q06
+    #[hl7(code = "OSQ_Q06")]
+    Q063,
+    /// `OSR_Q06`: Q06
+    #[hl7(code = "OSR_Q06")]
+    Q064,
+    /// `OSU_O41`: O41
+    #[hl7(code = "OSU_O41")]
+    O413,
+    /// `OSU_O51`: O51
+    #[hl7(code = "OSU_O51")]
+    O51,
+    /// `OSU_O52`: O52
+    #[hl7(code = "OSU_O52")]
+    O52,
+    /// `OUL_R21`: R21
+    #[hl7(code = "OUL_R21")]
+    R21,
+    /// `OUL_R22`: R22
+    #[hl7(code = "OUL_R22")]
+    R22,
+    /// `OUL_R23`: R23
+    #[hl7(code = "OUL_R23")]
+    R23,
+    /// `OUL_R24`: R24
+    #[hl7(code = "OUL_R24")]
+    R24,
+    /// `PEX_P07`: P07, P08
+    #[hl7(code = "PEX_P07")]
+    P07P08,
+    /// `PGL_PC6`: PC6, PC7, PC8
+    #[hl7(code = "PGL_PC6")]
+    Pc6Pc7Pc8,
+    /// `PMU_B01`: B01, B02
+    #[hl7(code = "PMU_B01")]
+    B01B02,
+    /// `RQQ_Q09`: Q09
+    #[hl7(code = "RQQ_Q09")]
+    Q09,
+    /// `RRA_O02`: O02
+    #[hl7(code = "RRA_O02")]
+    O026,
+    /// `PMU_B03`: B03
+    #[hl7(code = "PMU_B03")]
+    B03,
+    /// `PMU_B04`: B04, B05, B06
+    #[hl7(code = "PMU_B04")]
+    B04B05B06,
+    /// `PMU_B07`: B07
+    #[hl7(code = "PMU_B07")]
+    B07,
+    /// `PMU_B08`: B08
+    #[hl7(code = "PMU_B08")]
+    B08,
+    /// `PPG_PCG`: PCC, PCG, PCH, PCJ
+    #[hl7(code = "PPG_PCG")]
+    PccPcgPchPcj,
+    /// `PPP_PCB`: PCB, PCD
+    #[hl7(code = "PPP_PCB")]
+    PcbPcd,
+    /// `PPR_PC1`: PC1, PC2, PC3
+    #[hl7(code = "PPR_PC1")]
+    Pc1Pc2Pc3,
+    /// `PPT_PCL`: PCL
+    #[hl7(code = "PPT_PCL")]
+    Pcl,
+    /// `PPV_PCA`: PCA
+    #[hl7(code = "PPV_PCA")]
+    Pca,
+    /// `PRR_PC5`: PC5
+    #[hl7(code = "PRR_PC5")]
+    Pc5,
+    /// `PTR_PCF`: PCF
+    #[hl7(code = "PTR_PCF")]
+    Pcf,
+    /// `QBP_E03`: E03
+    #[hl7(code = "QBP_E03")]
+    E03,
+    /// `QBP_E22`: E22
+    #[hl7(code = "QBP_E22")]
+    E22,
+    /// `QBP_O33`: O33
+    #[hl7(code = "QBP_O33")]
+    O332,
+    /// `QBP_O34`: O34
+    #[hl7(code = "QBP_O34")]
+    O342,
+    /// `SPQ_Q08`: Q08
+    #[hl7(code = "SPQ_Q08")]
+    Q08,
+    /// `QBP_Q11`: Q11
+    #[hl7(code = "QBP_Q11")]
+    Q11,
+    /// `RDY_K11`: K11
+    #[hl7(code = "RDY_K11")]
+    K11,
+    /// `QBP_Q13`: Q13
+    #[hl7(code = "QBP_Q13")]
+    Q13,
+    /// `QBP_Q15`: Q15
+    #[hl7(code = "QBP_Q15")]
+    Q15,
+    /// `QBP_Q21`: Q21, Q22, Q23,Q24, Q25
+    #[hl7(code = "QBP_Q21")]
+    Q21Q22Q23Q24Q25,
+    /// `QCK_Q02`: Q02
+    #[hl7(code = "QCK_Q02")]
+    Q02,
+    /// `QCN_J01`: J01, J02
+    #[hl7(code = "QCN_J01")]
+    J01J02,
+    /// `RSP_K24`: K24
+    #[hl7(code = "RSP_K24")]
+    K24,
+    /// `QRF_W02`: W02
+    #[hl7(code = "QRF_W02")]
+    W02,
+    /// `QRY_A19`: A19
+    #[hl7(code = "QRY_A19")]
+    A193,
+    /// `QRY_PC4`: PC4, PC9, PCE, PCK
+    #[hl7(code = "QRY_PC4")]
+    Pc4Pc9PcePck,
+    /// `TBR_R08`: R08
+    #[hl7(code = "TBR_R08")]
+    R08,
+    /// `QRY_Q01`: Q01, Q26, Q27, Q28, Q29, Q30
+    #[hl7(code = "QRY_Q01")]
+    QryQ01,
+    /// `TBR_R09`: R09
+    #[hl7(code = "TBR_R09")]
+    R092,
+    /// `QRY_Q02`: Q02
+    #[hl7(code = "QRY_Q02")]
+    Q022,
+    /// `QRY_R02`: R02
+    #[hl7(code = "QRY_R02")]
+    R02,
+    /// `QRY_T12`: T12
+    #[hl7(code = "QRY_T12")]
+    T124,
+    /// `VQQ_Q07`: Q07
+    #[hl7(code = "VQQ_Q07")]
+    Q07,
+    /// `QSB_Q16`: Q16
+    #[hl7(code = "QSB_Q16")]
+    Q16,
+    /// `QVR_Q17`: Q17
+    #[hl7(code = "QVR_Q17")]
+    Q17,
+    /// `RAR_RAR`: RAR
+    #[hl7(code = "RAR_RAR")]
+    Rar,
+    /// `RAS_O17`: O17
+    #[hl7(code = "RAS_O17")]
+    O17,
+    /// `RCI_I05`: I05
+    #[hl7(code = "RCI_I05")]
+    I05,
+    /// `RCL_I06`: I06
+    #[hl7(code = "RCL_I06")]
+    I062,
+    /// `RDE_O11`: O11, O25
+    #[hl7(code = "RDE_O11")]
+    O11O25,
+    /// `RDE_O49`: Events O49
+    #[hl7(code = "RDE_O49")]
+    EventsO49,
+    /// `RDR_RDR`: RDR
+    #[hl7(code = "RDR_RDR")]
+    Rdr,
+    /// `RDS_O13`: O13
+    #[hl7(code = "RDS_O13")]
+    O13,
+    /// `RDY_K15`: K15
+    #[hl7(code = "RDY_K15")]
+    K15,
+    /// `REF_I12`: I12, I13, I14, I15
+    #[hl7(code = "REF_I12")]
+    I12I13I14I15,
+    /// `RER_RER`: RER
+    #[hl7(code = "RER_RER")]
+    Rer,
+    /// `RGR_RGR`: RGR
+    #[hl7(code = "RGR_RGR")]
+    Rgr,
+    /// `RGV_O15`: O15
+    #[hl7(code = "RGV_O15")]
+    O15,
+    /// `ROR_ROR`: ROR
+    #[hl7(code = "ROR_ROR")]
+    Ror,
+    /// `RPA_I08`: I08, I09. I10, I11
+    #[hl7(code = "RPA_I08")]
+    I08I09I10I11,
+    /// `RPI_I01`: I01, I04
+    #[hl7(code = "RPI_I01")]
+    I01I042,
+    /// `RPI_I04`: I04
+    #[hl7(code = "RPI_I04")]
+    I04,
+    /// `RPL_I02`: I02
+    #[hl7(code = "RPL_I02")]
+    I02,
+    /// `RPR_I03`: I03
+    #[hl7(code = "RPR_I03")]
+    I03,
+    /// `RQA_I08`: I08, I09, I10, I11
+    #[hl7(code = "RQA_I08")]
+    I08I09I10I112,
+    /// `RQC_I05`: I05, I06
+    #[hl7(code = "RQC_I05")]
+    I05I06,
+    /// `RQI_I01`: I01, I02, I03, I07
+    #[hl7(code = "RQI_I01")]
+    I01I02I03I07,
+    /// `RQP_I04`: I04
+    #[hl7(code = "RQP_I04")]
+    I042,
+    /// `RRA_O18`: O18
+    #[hl7(code = "RRA_O18")]
+    O18,
+    /// `RRD_O14`: O14
+    #[hl7(code = "RRD_O14")]
+    O14,
+    /// `RRE_O12`: O12, O26
+    #[hl7(code = "RRE_O12")]
+    O12O26,
+    /// `RRE_O50`: Events O50
+    #[hl7(code = "RRE_O50")]
+    EventsO50,
+    /// `RRG_O16`: O16
+    #[hl7(code = "RRG_O16")]
+    O16,
+    /// `RRI_I12`: I12, I13, I14, I15
+    #[hl7(code = "RRI_I12")]
+    I12I13I14I152,
+    /// `RSP_E03`: E03
+    #[hl7(code = "RSP_E03")]
+    E032,
+    /// `RSP_E22`: E22
+    #[hl7(code = "RSP_E22")]
+    E222,
+    /// `RSP_K11`: K11
+    #[hl7(code = "RSP_K11")]
+    K112,
+    /// `RSP_K21`: K21
+    #[hl7(code = "RSP_K21")]
+    K21,
+    /// `RSP_K22`: K22
+    #[hl7(code = "RSP_K22")]
+    K22,
+    /// `RSP_K23`: K23, K24
+    #[hl7(code = "RSP_K23")]
+    K23K24,
+    /// `RSP_K25`: K25
+    #[hl7(code = "RSP_K25")]
+    K25,
+    /// `RSP_K31`: K31
+    #[hl7(code = "RSP_K31")]
+    K31,
+    /// `RSP_K32`: K32
+    #[hl7(code = "RSP_K32")]
+    K32,
+    /// `RSP_O33`: O33
+    #[hl7(code = "RSP_O33")]
+    O333,
+    /// `RSP_O34`: O34
+    #[hl7(code = "RSP_O34")]
+    O343,
+    /// `RSP_Q11`: Q11
+    #[hl7(code = "RSP_Q11")]
+    Q112,
+    /// `RTB_K13`: K13
+    #[hl7(code = "RTB_K13")]
+    K13,
+    /// `SDR_S31`: S31, S36
+    #[hl7(code = "SDR_S31")]
+    S31S36,
+    /// `SDR_S32`: S32, S37
+    #[hl7(code = "SDR_S32")]
+    S32S37,
+    /// `SET_S38`: Specimen Container Preparation and Specimen Collection Event
+    #[hl7(code = "SET_S38")]
+    SetS38,
+    /// `SET_S40`: Specimen Collection Event unsuccessful
+    #[hl7(code = "SET_S40")]
+    SpecimenCollectionEventUnsuccessful,
+    /// `SET_S41`: Specimen Movement Event
+    #[hl7(code = "SET_S41")]
+    SpecimenMovementEvent,
+    /// `SET_S45`: Specimen Identification Events
+    #[hl7(code = "SET_S45")]
+    SpecimenIdentificationEvents,
+    /// `SET_S50`: Specimen Procedure Step successful
+    #[hl7(code = "SET_S50")]
+    SpecimenProcedureStepSuccessful,
+    /// `SET_S52`: Specimen Procedure Step unsuccessful
+    #[hl7(code = "SET_S52")]
+    SpecimenProcedureStepUnsuccessful,
+    /// `SIU_S12`: S12, S13, S14, S15, S16, S17, S18, S19, S20, S21, S22, S23, S24, S26
+    #[hl7(code = "SIU_S12")]
+    SiuS12,
+    /// `SLR_S28`: S28, S29, S30, S34, S35
+    #[hl7(code = "SLR_S28")]
+    SlrS28,
+    /// `SQM_S25`: S25
+    #[hl7(code = "SQM_S25")]
+    S25,
+    /// `SQR_S25`: S25
+    #[hl7(code = "SQR_S25")]
+    S252,
+    /// `SRM_S01`: S01, S02, S03, S04, S05, S06, S07, S08, S09, S10, S11
+    #[hl7(code = "SRM_S01")]
+    SrmS01,
+    /// `SRR_S01`: S01, S02, S03, S04, S05, S06, S07, S08, S09, S10, S11
+    #[hl7(code = "SRR_S01")]
+    SrrS01,
+    /// `QBP_Z73`: Z73
+    #[hl7(code = "QBP_Z73")]
+    Z73,
+    /// `SSR_U04`: U04
+    #[hl7(code = "SSR_U04")]
+    U04,
+    /// `RSP_Z82`: Z82
+    #[hl7(code = "RSP_Z82")]
+    Z82,
+    /// `SSU_U03`: U03
+    #[hl7(code = "SSU_U03")]
+    U03,
+    /// `RSP_Z86`: Z86
+    #[hl7(code = "RSP_Z86")]
+    Z86,
+    /// `STC_S33`: S33
+    #[hl7(code = "STC_S33")]
+    S33,
+    /// `RSP_Z88`: Z88
+    #[hl7(code = "RSP_Z88")]
+    Z88,
+    /// `SUR_P09`: P09
+    #[hl7(code = "SUR_P09")]
+    P092,
+    /// `RSP_Z90`: Z90
+    #[hl7(code = "RSP_Z90")]
+    Z90,
+    /// `TCU_U10`: U10, U11
+    #[hl7(code = "TCU_U10")]
+    U10U11,
+    /// `RTB_Knn`: Knn
+    #[hl7(code = "RTB_Knn")]
+    Knn,
+    /// `UDM_Q05`: Q05
+    #[hl7(code = "UDM_Q05")]
+    Q05,
+    /// `RTB_Z74`: Z74
+    #[hl7(code = "RTB_Z74")]
+    Z74,
+    /// `VXQ_V01`: V01
+    #[hl7(code = "VXQ_V01")]
+    V01,
+    /// `QBP_Qnn`: Qnn
+    #[hl7(code = "QBP_Qnn")]
+    Qnn,
+    /// `VXR_V03`: V03
+    #[hl7(code = "VXR_V03")]
+    V03,
+    /// `VXU_V04`: V04
+    #[hl7(code = "VXU_V04")]
+    V04,
+    /// `VXX_V02`: V02
+    #[hl7(code = "VXX_V02")]
+    V02,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0103: Processing ID.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0103", datatype = ID)]
+pub enum ProcessingId<'a> {
+    /// `D`: Debugging
+    #[hl7(code = "D")]
+    Debugging,
+    /// `P`: Production
+    #[hl7(code = "P")]
+    Production,
+    /// `T`: Training
+    #[hl7(code = "T")]
+    Training,
+    /// `N`: Non-Production Testing
+    #[hl7(code = "N")]
+    NonProductionTesting,
+    /// `V`: Validation
+    #[hl7(code = "V")]
+    Validation,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0207: Processing Mode.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0207", datatype = ID)]
+pub enum ProcessingMode<'a> {
+    /// `A`: Archive
+    #[hl7(code = "A")]
+    Archive,
+    /// `R`: Restore from archive
+    #[hl7(code = "R")]
+    RestoreFromArchive,
+    /// `I`: Initial load
+    #[hl7(code = "I")]
+    InitialLoad,
+    /// `T`: Current processing, transmitted at intervals (scheduled or on demand)
+    #[hl7(code = "T")]
+    T,
+    /// `Not present`: Not present (the default, meaning current processing)
+    #[hl7(code = "Not present")]
+    NotPresent,
+    /// `not present`: Not present (the default, meaning current processing)
+    #[hl7(code = "not present")]
+    NotPresent2,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0104: Version ID.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0104", datatype = ID)]
+pub enum VersionId<'a> {
+    /// `2.0`: Release 2.0
+    #[hl7(code = "2.0")]
+    Release20,
+    /// `2.0D`: Demo 2.0
+    #[hl7(code = "2.0D")]
+    Demo20,
+    /// `2.1`: Release 2.1
+    #[hl7(code = "2.1")]
+    Release21,
+    /// `2.2`: Release 2.2
+    #[hl7(code = "2.2")]
+    Release22,
+    /// `2.3`: Release 2.3
+    #[hl7(code = "2.3")]
+    Release23,
+    /// `2.3.1`: Release 2.3.1
+    #[hl7(code = "2.3.1")]
+    Release231,
+    /// `2.3.2`: Release 2.3.2
+    #[hl7(code = "2.3.2")]
+    Release232,
+    /// `2.4`: Release 2.4
+    #[hl7(code = "2.4")]
+    Release24,
+    /// `2.5`: Release 2.5
+    #[hl7(code = "2.5")]
+    Release25,
+    /// `2.5.1`: Release 2.5.1
+    #[hl7(code = "2.5.1")]
+    Release251,
+    /// `2.6`: Release 2.6
+    #[hl7(code = "2.6")]
+    Release26,
+    /// `2.7`: Release 2.7
+    #[hl7(code = "2.7")]
+    Release27,
+    /// `2.7.1`: Release 2.7.1
+    #[hl7(code = "2.7.1")]
+    Release271,
+    /// `2.8`: Release 2.8
+    #[hl7(code = "2.8")]
+    Release28,
+    /// `2.8.1`: Release 2.8.1
+    #[hl7(code = "2.8.1")]
+    Release281,
+    /// `2.8.2`: Release 2.8.2
+    #[hl7(code = "2.8.2")]
+    Release282,
+    /// `2.9`: Draft 2.9
+    #[hl7(code = "2.9")]
+    Draft29,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0396: Coding System.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0396", datatype = ID)]
+pub enum CodingSystem<'a> {
+    /// `General code`: Active
+    #[hl7(code = "General code")]
+    Active,
+    /// `ALPHAID2012`: German Alpha-ID v2013
+    #[hl7(code = "ALPHAID2012")]
+    GermanAlphaIdV2013,
+    /// `ALPHAID2013`: German Alpha-ID v2013
+    #[hl7(code = "ALPHAID2013")]
+    GermanAlphaIdV20132,
+    /// `ALPHAID2014`: German Alpha-ID v2014
+    #[hl7(code = "ALPHAID2014")]
+    GermanAlphaIdV2014,
+    /// `ALPHAID2015`: German Alpha-ID v2015
+    #[hl7(code = "ALPHAID2015")]
+    GermanAlphaIdV2015,
+    /// `ALPHAID2016`: German Alpha-ID v2016
+    #[hl7(code = "ALPHAID2016")]
+    GermanAlphaIdV2016,
+    /// `ICD10GM2012`: ICD 10 Germany v2012
+    #[hl7(code = "ICD10GM2012")]
+    Icd10GermanyV2012,
+    /// `ICD10GM2013`: ICD 10 Germany v2013
+    #[hl7(code = "ICD10GM2013")]
+    Icd10GermanyV2013,
+    /// `ICD10GM2014`: ICD 10 Germany v2014
+    #[hl7(code = "ICD10GM2014")]
+    Icd10GermanyV2014,
+    /// `ICD10GM2015`: ICD 10 Germany v2015
+    #[hl7(code = "ICD10GM2015")]
+    Icd10GermanyV2015,
+    /// `ICD10GM2016`: ICD 10 Germany v2016
+    #[hl7(code = "ICD10GM2016")]
+    Icd10GermanyV2016,
+    /// `OPS2012`: OPS Germany v2012
+    #[hl7(code = "OPS2012")]
+    OpsGermanyV2012,
+    /// `OPS2013`: OPS Germany v2013
+    #[hl7(code = "OPS2013")]
+    OpsGermanyV2013,
+    /// `OPS2014`: OPS Germany v2014
+    #[hl7(code = "OPS2014")]
+    OpsGermanyV2014,
+    /// `OPS2015`: OPS Germany v2015
+    #[hl7(code = "OPS2015")]
+    OpsGermanyV2015,
+    /// `OPS2016`: OPS Germany v2016
+    #[hl7(code = "OPS2016")]
+    OpsGermanyV2016,
+    /// `99zzz or L`: Local general code (where z is an alphanumeric character)
+    #[hl7(code = "99zzz or L")]
+    Code99zzzOrL,
+    /// `99zzz`: Local general code for a site-defined code system used for a specific set of trading partners. The 'zzz' SHALL be any printable ASCII string. Length of the name SHALL not exceed field width, and is subject to local implementation.
+    #[hl7(code = "99zzz")]
+    Code99zzz,
+    /// `ACR`: American College of Radiology finding codes
+    #[hl7(code = "ACR")]
+    Acr,
+    /// `ACTCODE`: Table of HL7 Version 3 ActCode values
+    #[hl7(code = "ACTCODE")]
+    Actcode,
+    /// `ACTRELSS`: Used to indicate that the target of the relationship will be a filtered subset of the total related set of targets. Used when there is a need to limit the number of components to the first, the last, the next, the total, the average or some other filtere
+    #[hl7(code = "ACTRELSS")]
+    Actrelss,
+    /// `ALPHAID2006`: German Alpha-ID v2006
+    #[hl7(code = "ALPHAID2006")]
+    GermanAlphaIdV2006,
+    /// `ALPHAID2007`: German Alpha-ID v2007
+    #[hl7(code = "ALPHAID2007")]
+    GermanAlphaIdV2007,
+    /// `ALPHAID2008`: German Alpha-ID v2008
+    #[hl7(code = "ALPHAID2008")]
+    GermanAlphaIdV2008,
+    /// `ALPHAID2009`: German Alpha-ID v2009
+    #[hl7(code = "ALPHAID2009")]
+    GermanAlphaIdV2009,
+    /// `ALPHAID2010`: German Alpha-ID v2010
+    #[hl7(code = "ALPHAID2010")]
+    GermanAlphaIdV2010,
+    /// `ALPHAID2011`: German Alpha-ID v2011
+    #[hl7(code = "ALPHAID2011")]
+    GermanAlphaIdV2011,
+    /// `AMTv2`: Australian Medicines Terminology (v2)
+    #[hl7(code = "AMTv2")]
+    AustralianMedicinesTerminologyV2,
+    /// `ANS+`: HL7 set of units of measure
+    #[hl7(code = "ANS+")]
+    Ans,
+    /// `ART`: WHO Adverse Reaction Terms
+    #[hl7(code = "ART")]
+    WhoAdverseReactionTerms,
+    /// `AS4`: ASTM E1238/ E1467 Universal
+    #[hl7(code = "AS4")]
+    AstmE1238E1467Universal,
+    /// `AS4E`: AS4 Neurophysiology Codes
+    #[hl7(code = "AS4E")]
+    As4NeurophysiologyCodes,
+    /// `ATC`: American Type Culture Collection
+    #[hl7(code = "ATC")]
+    AmericanTypeCultureCollection,
+    /// `C4`: CPT-4
+    #[hl7(code = "C4")]
+    Cpt4,
+    /// `C5`: CPT-5
+    #[hl7(code = "C5")]
+    Cpt5,
+    /// `CAPECC`: College of American Pathologists Electronic Cancer Checklist
+    #[hl7(code = "CAPECC")]
+    Capecc,
+    /// `CAS`: Chemical abstract codes
+    #[hl7(code = "CAS")]
+    ChemicalAbstractCodes,
+    /// `DAR`: DataAbsentReason
+    #[hl7(code = "DAR")]
+    DataAbsentReason,
+    /// `DCL`: DICOM Class Label
+    #[hl7(code = "DCL")]
+    DicomClassLabel,
+    /// `CCC`: Clinical Care Classification system
+    #[hl7(code = "CCC")]
+    ClinicalCareClassificationSystem,
+    /// `CD2`: CDT-2 Codes
+    #[hl7(code = "CD2")]
+    Cdt2Codes,
+    /// `CDCA`: CDC Analyte Codes
+    #[hl7(code = "CDCA")]
+    CdcAnalyteCodes,
+    /// `DQL`: DICOM Query Label
+    #[hl7(code = "DQL")]
+    DicomQueryLabel,
+    /// `CDCEDACUITY`: CDC Emergency Department Acuity
+    #[hl7(code = "CDCEDACUITY")]
+    CdcEmergencyDepartmentAcuity,
+    /// `cdcgs1vis`: VIS Bar Codes (IIS)
+    #[hl7(code = "cdcgs1vis")]
+    VisBarCodesIis,
+    /// `CDCINDUSTRY2010`: Industry CDC Census 2010
+    #[hl7(code = "CDCINDUSTRY2010")]
+    IndustryCdcCensus2010,
+    /// `CDCM`: CDC Methods/Instruments Codes
+    #[hl7(code = "CDCM")]
+    CdcMethodsInstrumentsCodes,
+    /// `CDCNHSN`: CDC National Healthcare Safety Network Codes
+    #[hl7(code = "CDCNHSN")]
+    Cdcnhsn,
+    /// `CE (obsolete)`: CEN ECG diagnostic codes
+    #[hl7(code = "CE (obsolete)")]
+    CenEcgDiagnosticCodes,
+    /// `CDCOBS`: CDC BioSense RT observations (Census) - CDC
+    #[hl7(code = "CDCOBS")]
+    Cdcobs,
+    /// `CDCOCCUPATION2010`: Occupation CDC Census 2010
+    #[hl7(code = "CDCOCCUPATION2010")]
+    OccupationCdcCensus2010,
+    /// `CDCODH`: Occupational Data for Health (ODH)
+    #[hl7(code = "CDCODH")]
+    Cdcodh,
+    /// `CDCPHINVS`: CDC PHIN Vocabulary Coding System
+    #[hl7(code = "CDCPHINVS")]
+    Cdcphinvs,
+    /// `CDCREC`: Race & Ethnicity - CDC
+    #[hl7(code = "CDCREC")]
+    Cdcrec,
+    /// `CDS`: CDC Surveillance
+    #[hl7(code = "CDS")]
+    CdcSurveillance,
+    /// `CE`: CEN ECG diagnostic codes
+    #[hl7(code = "CE")]
+    CenEcgDiagnosticCodes2,
+    /// `Chrom-Loc`: Cytogenetic (chromosome) location
+    #[hl7(code = "Chrom-Loc")]
+    CytogeneticChromosomeLocation,
+    /// `CLINVAR-V`: ClinVar Variant ID
+    #[hl7(code = "CLINVAR-V")]
+    ClinVarVariantId,
+    /// `CLP`: CLIP
+    #[hl7(code = "CLP")]
+    Clip,
+    /// `CMSHCC`: CMS Hierarchical Condition Categories
+    #[hl7(code = "CMSHCC")]
+    CmsHierarchicalConditionCategories,
+    /// `CMSOEC`: OCE Edit Code
+    #[hl7(code = "CMSOEC")]
+    OceEditCode,
+    /// `CMSOMC`: OCE Modifier Code
+    #[hl7(code = "CMSOMC")]
+    OceModifierCode,
+    /// `FDAUDI`: FDA Unique Device Identifier
+    #[hl7(code = "FDAUDI")]
+    FdaUniqueDeviceIdentifier,
+    /// `COSMIC-Smpl`: COSMIC – Simple variants
+    #[hl7(code = "COSMIC-Smpl")]
+    CosmicSimpleVariants,
+    /// `COSMIC-Strc`: COSMIC-Structural variants
+    #[hl7(code = "COSMIC-Strc")]
+    CosmicStructuralVariants,
+    /// `CPTM`: CPT Modifier Code
+    #[hl7(code = "CPTM")]
+    CptModifierCode,
+    /// `CST`: COSTART
+    #[hl7(code = "CST")]
+    Costart,
+    /// `CVX`: CDC Vaccine Codes
+    #[hl7(code = "CVX")]
+    CdcVaccineCodes,
+    /// `dbVar-GL`: dbVar-Germline
+    #[hl7(code = "dbVar-GL")]
+    DbVarGermline,
+    /// `dbVar-som`: dbVar-Somatic
+    #[hl7(code = "dbVar-som")]
+    DbVarSomatic,
+    /// `DCM`: DICOM Controlled Terminology
+    #[hl7(code = "DCM")]
+    DicomControlledTerminology,
+    /// `E`: EUCLIDES
+    #[hl7(code = "E")]
+    Euclides,
+    /// `E5`: Euclides quantity codes
+    #[hl7(code = "E5")]
+    EuclidesQuantityCodes,
+    /// `E6`: Euclides Lab method codes
+    #[hl7(code = "E6")]
+    EuclidesLabMethodCodes,
+    /// `E7`: Euclides Lab equipment codes
+    #[hl7(code = "E7")]
+    EuclidesLabEquipmentCodes,
+    /// `EDLEVEL`: Education Level
+    #[hl7(code = "EDLEVEL")]
+    EducationLevel,
+    /// `ensembl-G`: Ensembl genomic reference sequence
+    #[hl7(code = "ensembl-G")]
+    EnsemblGenomicReferenceSequence,
+    /// `Ensembl-P`: Ensembl protein reference sequence
+    #[hl7(code = "Ensembl-P")]
+    EnsemblProteinReferenceSequence,
+    /// `ensembl-T`: Ensembl transcript reference sequence
+    #[hl7(code = "ensembl-T")]
+    EnsemblTranscriptReferenceSequence,
+    /// `ENTITYCODE`: Entity Code
+    #[hl7(code = "ENTITYCODE")]
+    EntityCode,
+    /// `ENTITYHDLG`: Entity Handling Code
+    #[hl7(code = "ENTITYHDLG")]
+    EntityHandlingCode,
+    /// `ENZC`: Enzyme Codes
+    #[hl7(code = "ENZC")]
+    EnzymeCodes,
+    /// `GMDC2009`: German Major Diagnostic Codes v2009
+    #[hl7(code = "GMDC2009")]
+    Gmdc2009,
+    /// `EPASRS`: EPA SRS
+    #[hl7(code = "EPASRS")]
+    EpaSrs,
+    /// `GS1UDI`: GS1 Unique Device Identifier
+    #[hl7(code = "GS1UDI")]
+    Gs1UniqueDeviceIdentifier,
+    /// `FDAUNII`: Unique Ingredient Identifier (UNII)
+    #[hl7(code = "FDAUNII")]
+    UniqueIngredientIdentifierUnii,
+    /// `FDDC`: First DataBank Drug Codes
+    #[hl7(code = "FDDC")]
+    FirstDataBankDrugCodes,
+    /// `FDDX`: First DataBank Diagnostic Codes
+    #[hl7(code = "FDDX")]
+    FirstDataBankDiagnosticCodes,
+    /// `FDK`: FDA K10
+    #[hl7(code = "FDK")]
+    FdaK10,
+    /// `FIPS5_2`: FIPS 5-2 (State)
+    #[hl7(code = "FIPS5_2")]
+    Fips52State,
+    /// `HIBUDI`: HIBCC Unique Device Identifier
+    #[hl7(code = "HIBUDI")]
+    HibccUniqueDeviceIdentifier,
+    /// `FIPS55_3`: Populated Places (FIPS 55-3)
+    #[hl7(code = "FIPS55_3")]
+    PopulatedPlacesFips553,
+    /// `FIPS6_4`: FIPS 6-4 (County)
+    #[hl7(code = "FIPS6_4")]
+    Fips64County,
+    /// `GDRG2004`: G-DRG German DRG Codes v 2004
+    #[hl7(code = "GDRG2004")]
+    Gdrg2004,
+    /// `GDRG2005`: G-DRG German DRG Codes v 2005
+    #[hl7(code = "GDRG2005")]
+    Gdrg2005,
+    /// `GDRG2006`: G-DRG German DRG Codes v 2006
+    #[hl7(code = "GDRG2006")]
+    Gdrg2006,
+    /// `GDRG2007`: G-DRG German DRG Codes v2007
+    #[hl7(code = "GDRG2007")]
+    Gdrg2007,
+    /// `GDRG2008`: G-DRG German DRG Codes v2008
+    #[hl7(code = "GDRG2008")]
+    Gdrg2008,
+    /// `GDRG2009`: G-DRG German DRG Codes v2008
+    #[hl7(code = "GDRG2009")]
+    Gdrg2009,
+    /// `GMDC2004`: German Major Diagnostic Codes v 1004
+    #[hl7(code = "GMDC2004")]
+    Gmdc2004,
+    /// `GMDC2005`: German Major Diagnostic Codes v2005
+    #[hl7(code = "GMDC2005")]
+    Gmdc2005,
+    /// `GMDC2006`: German Major v2006 Diagnostic Codes
+    #[hl7(code = "GMDC2006")]
+    Gmdc2006,
+    /// `GMDC2007`: German Major Diagnostic Codes v2007
+    #[hl7(code = "GMDC2007")]
+    Gmdc2007,
+    /// `GMDC2008`: German Major Diagnostic Codes v2008
+    #[hl7(code = "GMDC2008")]
+    Gmdc2008,
+    /// `HB`: HIBCC
+    #[hl7(code = "HB")]
+    Hibcc,
+    /// `HCPCS`: CMS (formerly HCFA) Common Procedure Coding System
+    #[hl7(code = "HCPCS")]
+    Hcpcs,
+    /// `IBTnnnn`: ISBT 128 codes where nnnn specifies a specific table within ISBT 128.
+    #[hl7(code = "IBTnnnn")]
+    Ibtnnnn,
+    /// `HCPT`: Health Care Provider Taxonomy
+    #[hl7(code = "HCPT")]
+    HealthCareProviderTaxonomy,
+    /// `ICCUDI`: ICCBBA Unique Device Identifier
+    #[hl7(code = "ICCUDI")]
+    IccbbaUniqueDeviceIdentifier,
+    /// `HGNC-Symb`: HGNC-symb
+    #[hl7(code = "HGNC-Symb")]
+    HgncSymb,
+    /// `HGVS.c`: HGVS- Transcript syntax
+    #[hl7(code = "HGVS.c")]
+    HgvsTranscriptSyntax,
+    /// `HGVS.g`: HGVS- Genomic syntax
+    #[hl7(code = "HGVS.g")]
+    HgvsGenomicSyntax,
+    /// `HGVS.p`: HGVS-Protein syntax
+    #[hl7(code = "HGVS.p")]
+    HgvsProteinSyntax,
+    /// `HHC`: Home Health Care
+    #[hl7(code = "HHC")]
+    HomeHealthCare,
+    /// `ICD10GM2010`: ICD 10 Germany v2010
+    #[hl7(code = "ICD10GM2010")]
+    Icd10GermanyV2010,
+    /// `HI`: Health Outcomes
+    #[hl7(code = "HI")]
+    HealthOutcomes,
+    /// `ICD10GM2011`: ICD 10 Germany v2011
+    #[hl7(code = "ICD10GM2011")]
+    Icd10GermanyV2011,
+    /// `HL7nnnn`: Health Level Seven defined table of codes, where nnnn is the HL7 table number. The number is four numeric digits as published in HL7 Version 2 chapter 2C. For example, HL70001.
+    #[hl7(code = "HL7nnnn")]
+    Hl7nnnn,
+    /// `HOT`: Japanese Nationwide Medicine Code
+    #[hl7(code = "HOT")]
+    JapaneseNationwideMedicineCode,
+    /// `HPC`: CMS (formerly HCFA )Procedure Codes (HCPCS)
+    #[hl7(code = "HPC")]
+    Hpc,
+    /// `HSLOC`: Healthcare Service Location
+    #[hl7(code = "HSLOC")]
+    HealthcareServiceLocation,
+    /// `I10`: ICD-10
+    #[hl7(code = "I10")]
+    Icd10,
+    /// `I10C`: International Classification of Diseases, 10th Revision, Clinical Modification (ICD-10-CM)
+    #[hl7(code = "I10C")]
+    I10C,
+    /// `I10G2004`: ICD 10 Germany 2004
+    #[hl7(code = "I10G2004")]
+    Icd10Germany2004,
+    /// `I10G2005`: ICD 10 Germany 2005
+    #[hl7(code = "I10G2005")]
+    Icd10Germany2005,
+    /// `ISOnnnn (deprecated)`: ISO Defined Codes where nnnn is the ISO table number
+    #[hl7(code = "ISOnnnn (deprecated)")]
+    IsonnnnDeprecated,
+    /// `I10G2006`: ICD 10 Germany 2006
+    #[hl7(code = "I10G2006")]
+    Icd10Germany2006,
+    /// `ISO`: ISO 2955.83 (units of measure) with HL7 extensions
+    #[hl7(code = "ISO")]
+    Iso,
+    /// `I10P`: International Classification of Diseases, 10th Revision, Procedure Coding System (ICD-10-PCS)
+    #[hl7(code = "I10P")]
+    I10P,
+    /// `I10P0`: ICD-10 Place of Occurrence
+    #[hl7(code = "I10P0")]
+    Icd10PlaceOfOccurrence,
+    /// `I9`: ICD9
+    #[hl7(code = "I9")]
+    Icd9,
+    /// `I9C`: International Classification of Diseases, 9th Revision, Clinical Modification (ICD-9-CM)
+    #[hl7(code = "I9C")]
+    I9C,
+    /// `I9CDX`: ICD-9CM Diagnosis codes
+    #[hl7(code = "I9CDX")]
+    Icd9CmDiagnosisCodes,
+    /// `I9CP`: ICD-9CM Procedure codes
+    #[hl7(code = "I9CP")]
+    Icd9CmProcedureCodes,
+    /// `IBT`: ISBT
+    #[hl7(code = "IBT")]
+    Isbt,
+    /// `IBT0001`: ISBT 128 Standard transfusion/transplantation data items
+    #[hl7(code = "IBT0001")]
+    Ibt0001,
+    /// `IC2`: ICHPPC-2
+    #[hl7(code = "IC2")]
+    Ichppc2,
+    /// `ICD10AM`: ICD-10 Australian modification
+    #[hl7(code = "ICD10AM")]
+    Icd10AustralianModification,
+    /// `ICD10CA`: ICD-10 Canada
+    #[hl7(code = "ICD10CA")]
+    Icd10Canada,
+    /// `ICD10GM2007`: ICD 10 Germany v2007
+    #[hl7(code = "ICD10GM2007")]
+    Icd10GermanyV2007,
+    /// `ICD10GM2008`: ICD 10 Germany v2008
+    #[hl7(code = "ICD10GM2008")]
+    Icd10GermanyV2008,
+    /// `ICD10GM2009`: ICD 10 Germany v2009
+    #[hl7(code = "ICD10GM2009")]
+    Icd10GermanyV2009,
+    /// `ICDO`: International Classification of Diseases for Oncology
+    #[hl7(code = "ICDO")]
+    Icdo,
+    /// `ICDO2`: International Classification of Disease for Oncology Second Edition
+    #[hl7(code = "ICDO2")]
+    Icdo2,
+    /// `ICDO3`: International Classification of Disease for Oncology Third Edition
+    #[hl7(code = "ICDO3")]
+    Icdo3,
+    /// `ICF`: International Classification of Functioning, Disability and Health (ICF)
+    #[hl7(code = "ICF")]
+    Icf,
+    /// `ICS`: ICCS
+    #[hl7(code = "ICS")]
+    Iccs,
+    /// `ICSD`: International Classification of Sleep Disorders
+    #[hl7(code = "ICSD")]
+    Icsd,
+    /// `IHELAW`: IHE Laboratory Analytical Workflow (LAW) Profile Codes.
+    #[hl7(code = "IHELAW")]
+    Ihelaw,
+    /// `ISCN`: International System for Human Cytogenetic Nomenclature (ISCN)
+    #[hl7(code = "ISCN")]
+    Iscn,
+    /// `ISO+`: ISO 2955.83 (units of measure) with HL7 extensions
+    #[hl7(code = "ISO+")]
+    Iso2,
+    /// `ISO3166_1`: ISO 3166-1 Country Codes
+    #[hl7(code = "ISO3166_1")]
+    Iso31661CountryCodes,
+    /// `ISO3166_2`: ISO 3166-2 Country subdivisions
+    #[hl7(code = "ISO3166_2")]
+    Iso31662CountrySubdivisions,
+    /// `ISO4217`: ISO4217 Currency Codes
+    #[hl7(code = "ISO4217")]
+    Iso4217CurrencyCodes,
+    /// `ISO639`: ISO 639 Language
+    #[hl7(code = "ISO639")]
+    Iso639Language,
+    /// `ISOnnnn`: ISO Defined Codes where nnnn is the ISO table number. (deprecated)
+    #[hl7(code = "ISOnnnn")]
+    Isonnnn,
+    /// `ITIS`: Integrated Taxonomic Information System
+    #[hl7(code = "ITIS")]
+    IntegratedTaxonomicInformationSystem,
+    /// `IUPC`: IUPAC/IFCC Component Codes
+    #[hl7(code = "IUPC")]
+    IupacIfccComponentCodes,
+    /// `IUPP`: IUPAC/IFCC Property Codes
+    #[hl7(code = "IUPP")]
+    IupacIfccPropertyCodes,
+    /// `JC10`: JLAC/JSLM, nationwide laboratory code
+    #[hl7(code = "JC10")]
+    JlacJslmNationwideLaboratoryCode,
+    /// `JC8`: Japanese Chemistry
+    #[hl7(code = "JC8")]
+    JapaneseChemistry,
+    /// `JJ1017`: Japanese Image Examination Cache
+    #[hl7(code = "JJ1017")]
+    JapaneseImageExaminationCache,
+    /// `L`: Local general code for a site-defined code system used for a specific set of trading partners. The 'zzz' SHALL be any printable ASCII string. Length of the name SHALL not exceed field width, and is subject to local implementation.
+    #[hl7(code = "L")]
+    L,
+    /// `LANGUAL`: LanguaL
+    #[hl7(code = "LANGUAL")]
+    LanguaL,
+    /// `LB`: Local billing code
+    #[hl7(code = "LB")]
+    LocalBillingCode,
+    /// `LN`: Logical Observation Identifier Names and Codes (LOINC®)
+    #[hl7(code = "LN")]
+    Ln,
+    /// `LRG-RefSeq`: Locus Reference Genomic (LRG)
+    #[hl7(code = "LRG-RefSeq")]
+    LocusReferenceGenomicLrg,
+    /// `MCD`: Medicaid
+    #[hl7(code = "MCD")]
+    Medicaid,
+    /// `MCR`: Medicare
+    #[hl7(code = "MCR")]
+    Medicare,
+    /// `MDC`: Medical Device Communication
+    #[hl7(code = "MDC")]
+    MedicalDeviceCommunication,
+    /// `MDDX`: Medispan Diagnostic Codes
+    #[hl7(code = "MDDX")]
+    MedispanDiagnosticCodes,
+    /// `MEDC`: Medical Economics Drug Codes
+    #[hl7(code = "MEDC")]
+    MedicalEconomicsDrugCodes,
+    /// `Medgen-Dis`: NCBI MedGen disease subset
+    #[hl7(code = "Medgen-Dis")]
+    NcbiMedGenDiseaseSubset,
+    /// `MEDIATYPE`: MIME Media Type IANA
+    #[hl7(code = "MEDIATYPE")]
+    MimeMediaTypeIana,
+    /// `MEDR`: Medical Dictionary for Drug Regulatory Affairs (MEDDRA)
+    #[hl7(code = "MEDR")]
+    Medr,
+    /// `OPS2010`: OPS Germany v2010
+    #[hl7(code = "OPS2010")]
+    OpsGermanyV2010,
+    /// `MEDX`: Medical Economics Diagnostic Codes
+    #[hl7(code = "MEDX")]
+    MedicalEconomicsDiagnosticCodes,
+    /// `OPS2011`: OPS Germany v2011
+    #[hl7(code = "OPS2011")]
+    OpsGermanyV2011,
+    /// `MGPI`: Medispan GPI
+    #[hl7(code = "MGPI")]
+    MedispanGpi,
+    /// `MVX`: CDC Vaccine Manufacturer Codes
+    #[hl7(code = "MVX")]
+    CdcVaccineManufacturerCodes,
+    /// `NAICS`: Industry (NAICS)
+    #[hl7(code = "NAICS")]
+    IndustryNaics,
+    /// `NCPDPnnnnsss`: NCPDP code list for data element nnnn \[as used in segment sss\]
+    #[hl7(code = "NCPDPnnnnsss")]
+    Ncpdpnnnnsss,
+    /// `NDA`: NANDA
+    #[hl7(code = "NDA")]
+    Nanda,
+    /// `NDC`: National drug codes
+    #[hl7(code = "NDC")]
+    NationalDrugCodes,
+    /// `NDFRT`: NDF-RT (Drug Classification)
+    #[hl7(code = "NDFRT")]
+    NdfRtDrugClassification,
+    /// `NIC`: Nursing Interventions Classification
+    #[hl7(code = "NIC")]
+    NursingInterventionsClassification,
+    /// `NIP001`: Source of Information (Immunization)
+    #[hl7(code = "NIP001")]
+    SourceOfInformationImmunization,
+    /// `NIP002`: Substance refusal reason
+    #[hl7(code = "NIP002")]
+    SubstanceRefusalReason,
+    /// `NIP004`: Vaccination - Contraindications, Precautions, and Immunities
+    #[hl7(code = "NIP004")]
+    Nip004,
+    /// `NIP007`: Vaccinated at location (facility)
+    #[hl7(code = "NIP007")]
+    VaccinatedAtLocationFacility,
+    /// `NIP008`: Vaccine purchased with (Type of funding)
+    #[hl7(code = "NIP008")]
+    Nip008,
+    /// `NIP009`: Reported adverse event previously
+    #[hl7(code = "NIP009")]
+    ReportedAdverseEventPreviously,
+    /// `NIP010`: VAERS Report type
+    #[hl7(code = "NIP010")]
+    VaersReportType,
+    /// `NND`: Notifiable Event (Disease/Condition) Code List
+    #[hl7(code = "NND")]
+    Nnd,
+    /// `NPI`: National Provider Identifier
+    #[hl7(code = "NPI")]
+    NationalProviderIdentifier,
+    /// `NUBC`: National Uniform Billing Committee Code
+    #[hl7(code = "NUBC")]
+    Nubc,
+    /// `NULLFL`: Flavors of NULL
+    #[hl7(code = "NULLFL")]
+    FlavorsOfNull,
+    /// `O301`: German Procedure Codes
+    #[hl7(code = "O301")]
+    GermanProcedureCodes,
+    /// `O3012004`: OPS Germany 2004
+    #[hl7(code = "O3012004")]
+    OpsGermany2004,
+    /// `O3012005`: OPS Germany 2005
+    #[hl7(code = "O3012005")]
+    OpsGermany2005,
+    /// `O3012006`: Ops Germany 2006
+    #[hl7(code = "O3012006")]
+    OpsGermany2006,
+    /// `OBSMETHOD`: Observation Method Code
+    #[hl7(code = "OBSMETHOD")]
+    ObservationMethodCode,
+    /// `OHA`: Omaha System
+    #[hl7(code = "OHA")]
+    OmahaSystem,
+    /// `OPS2007`: OPS Germany v2007
+    #[hl7(code = "OPS2007")]
+    OpsGermanyV2007,
+    /// `OPS2008`: OPS Germany v2008
+    #[hl7(code = "OPS2008")]
+    OpsGermanyV2008,
+    /// `OPS2009`: OPS Germany v2008
+    #[hl7(code = "OPS2009")]
+    OpsGermanyV20082,
+    /// `PHDSCSOPT`: Source of Payment Typology
+    #[hl7(code = "PHDSCSOPT")]
+    SourceOfPaymentTypology,
+    /// `PHINQUESTION`: CDC Public Health Information Network (PHIN) Question
+    #[hl7(code = "PHINQUESTION")]
+    Phinquestion,
+    /// `PLR`: CDC PHLIP Lab result codes that are not covered in SNOMED at the time of this implementation
+    #[hl7(code = "PLR")]
+    Plr,
+    /// `PLT`: CDC PHLIP Lab test codes, where LOINC concept is too broad or not yet available, especially as needed for ordering and or lab to lab reporting )
+    #[hl7(code = "PLT")]
+    Plt,
+    /// `X12Dennnn`: ASC X12 Code List nnnn
+    #[hl7(code = "X12Dennnn")]
+    X12Dennnn,
+    /// `POS`: POS Codes
+    #[hl7(code = "POS")]
+    PosCodes,
+    /// `PRTCPTNMODE`: Paticipation Mode Code
+    #[hl7(code = "PRTCPTNMODE")]
+    PaticipationModeCode,
+    /// `RC`: Read Classification
+    #[hl7(code = "RC")]
+    ReadClassification,
+    /// `refSeq-G`: NCBI - genomic and chromosome reference sequences
+    #[hl7(code = "refSeq-G")]
+    RefSeqG,
+    /// `RefSeq-P`: NCBI - protein reference sequence
+    #[hl7(code = "RefSeq-P")]
+    RefSeqP,
+    /// `refSeq-T`: NCBI-transcript reference sequences (RefSeq)
+    #[hl7(code = "refSeq-T")]
+    NcbiTranscriptReferenceSequencesRefSeq,
+    /// `ROLECLASS`: Used initially for contact roles.
+    #[hl7(code = "ROLECLASS")]
+    Roleclass,
+    /// `ROLECODE`: Participation Mode
+    #[hl7(code = "ROLECODE")]
+    ParticipationMode,
+    /// `RSPMODE`: Specifies the mode, immediate versus deferred or queued, by which a receiver should communicate its receiver responsibilities.
+    #[hl7(code = "RSPMODE")]
+    Rspmode,
+    /// `RXNORM`: RxNorm
+    #[hl7(code = "RXNORM")]
+    RxNorm,
+    /// `RxT-Ingrd`: RxTerms-Ingredients Subset
+    #[hl7(code = "RxT-Ingrd")]
+    RxTermsIngredientsSubset,
+    /// `SCT`: SNOMED Clinical Terms
+    #[hl7(code = "SCT")]
+    SnomedClinicalTerms,
+    /// `SCT2`: SNOMED Clinical Terms alphanumeric codes
+    #[hl7(code = "SCT2")]
+    Sct2,
+    /// `SDM`: SNOMED- DICOM Microglossary
+    #[hl7(code = "SDM")]
+    SnomedDicomMicroglossary,
+    /// `SIC`: Industry (SIC)
+    #[hl7(code = "SIC")]
+    IndustrySic,
+    /// `SNM`: Systemized Nomenclature of Medicine (SNOMED)
+    #[hl7(code = "SNM")]
+    Snm,
+    /// `SNM3`: SNOMED International
+    #[hl7(code = "SNM3")]
+    SnomedInternational,
+    /// `SNT`: SNOMED topology codes (anatomic sites)
+    #[hl7(code = "SNT")]
+    Snt,
+    /// `SOC`: Occupation (SOC 2000)
+    #[hl7(code = "SOC")]
+    OccupationSoc2000,
+    /// `SPCU`: Sex Parameter for Clinical Use
+    #[hl7(code = "SPCU")]
+    Spcu,
+    /// `UB04FL14`: Priority (Type) of Visit
+    #[hl7(code = "UB04FL14")]
+    PriorityTypeOfVisit,
+    /// `UB04FL15`: Point of Origin
+    #[hl7(code = "UB04FL15")]
+    PointOfOrigin,
+    /// `UB04FL17`: Patient Discharge Status
+    #[hl7(code = "UB04FL17")]
+    PatientDischargeStatus,
+    /// `UB04FL31`: Occurrence Code
+    #[hl7(code = "UB04FL31")]
+    OccurrenceCode,
+    /// `UB04FL35`: Occurrence Span
+    #[hl7(code = "UB04FL35")]
+    OccurrenceSpan,
+    /// `UB04FL39`: Value Code
+    #[hl7(code = "UB04FL39")]
+    ValueCode,
+    /// `UB04FL42`: Revenue Code
+    #[hl7(code = "UB04FL42")]
+    RevenueCode,
+    /// `UB04FL67`: Present on Admission
+    #[hl7(code = "UB04FL67")]
+    PresentOnAdmission,
+    /// `UC`: UCDS
+    #[hl7(code = "UC")]
+    Ucds,
+    /// `UCUM`: UCUM code set for units of measure(from Regenstrief)
+    #[hl7(code = "UCUM")]
+    Ucum,
+    /// `UMD`: MDNS
+    #[hl7(code = "UMD")]
+    Mdns,
+    /// `UML`: Unified Medical Language
+    #[hl7(code = "UML")]
+    UnifiedMedicalLanguage,
+    /// `UPC`: Universal Product Code
+    #[hl7(code = "UPC")]
+    UniversalProductCode,
+    /// `UPIN`: UPIN
+    #[hl7(code = "UPIN")]
+    Upin,
+    /// `USGSGNIS`: U.S. Board on Geographic Names (USGS - GNIS)
+    #[hl7(code = "USGSGNIS")]
+    Usgsgnis,
+    /// `USPS`: United States Postal Service
+    #[hl7(code = "USPS")]
+    UnitedStatesPostalService,
+    /// `VIS`: Clinicians are required to track the Vaccine Information Sheet (VIS) that was shared with the recipient of a vaccination. This code system contains codes that identify the document type and the owner of the document.
+    #[hl7(code = "VIS")]
+    Vis,
+    /// `W1`: WHO record # drug codes (6 digit)
+    #[hl7(code = "W1")]
+    W1,
+    /// `W2`: WHO record # drug codes (8 digit)
+    #[hl7(code = "W2")]
+    W2,
+    /// `W4`: WHO record # code with ASTM extension
+    #[hl7(code = "W4")]
+    W4,
+    /// `WC`: WHO ATC
+    #[hl7(code = "WC")]
+    WhoAtc,
+    /// `X12DEnnnn`: ASC X12 Code List nnnn
+    #[hl7(code = "X12DEnnnn")]
+    X12Dennnn2,
+    /// `NCIT`: NCI Thesaurus
+    #[hl7(code = "NCIT")]
+    NciThesaurus,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0155: Accept/application acknowledgment conditions.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0155", datatype = ID)]
+pub enum AcceptApplicationAcknowledgmentConditions<'a> {
+    /// `AL`: Always
+    #[hl7(code = "AL")]
+    Always,
+    /// `NE`: Never
+    #[hl7(code = "NE")]
+    Never,
+    /// `ER`: Error/reject conditions only
+    #[hl7(code = "ER")]
+    ErrorRejectConditionsOnly,
+    /// `SU`: Successful completion only
+    #[hl7(code = "SU")]
+    SuccessfulCompletionOnly,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0211: Alternate character sets.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0211", datatype = ID)]
+pub enum AlternateCharacterSets<'a> {
+    /// `JAS2020`: A subset of ISO2020 used for most Kanjii transmissions
+    #[hl7(code = "JAS2020")]
+    Jas2020,
+    /// `JIS X 0202`: ISO 2022 with escape sequences for Kanjii
+    #[hl7(code = "JIS X 0202")]
+    JisX0202,
+    /// `ASCII`: The printable 7-bit ASCII character set.
+    #[hl7(code = "ASCII")]
+    Ascii,
+    /// `8859/1`: The printable characters from the ISO 8859/1 Character set
+    #[hl7(code = "8859/1")]
+    Code88591,
+    /// `8859/2`: The printable characters from the ISO 8859/2 Character set
+    #[hl7(code = "8859/2")]
+    Code88592,
+    /// `8859/3`: The printable characters from the ISO 8859/3 Character set
+    #[hl7(code = "8859/3")]
+    Code88593,
+    /// `8859/4`: The printable characters from the ISO 8859/4 Character set
+    #[hl7(code = "8859/4")]
+    Code88594,
+    /// `8859/5`: The printable characters from the ISO 8859/5 Character set
+    #[hl7(code = "8859/5")]
+    Code88595,
+    /// `8859/6`: The printable characters from the ISO 8859/6 Character set
+    #[hl7(code = "8859/6")]
+    Code88596,
+    /// `8859/7`: The printable characters from the ISO 8859/7 Character set
+    #[hl7(code = "8859/7")]
+    Code88597,
+    /// `8859/8`: The printable characters from the ISO 8859/8 Character set
+    #[hl7(code = "8859/8")]
+    Code88598,
+    /// `8859/9`: The printable characters from the ISO 8859/9 Character set
+    #[hl7(code = "8859/9")]
+    Code88599,
+    /// `8859/15`: The printable characters from the ISO 8859/15 (Latin-15)
+    #[hl7(code = "8859/15")]
+    Code885915,
+    /// `ISO IR6`: ASCII graphic character set consisting of 94 characters.
+    #[hl7(code = "ISO IR6")]
+    IsoIr6,
+    /// `ISO IR14`: Code for Information Exchange (one byte)(JIS X 0201-1976).
+    #[hl7(code = "ISO IR14")]
+    IsoIr14,
+    /// `ISO IR87`: Code for the Japanese Graphic Character set for information interchange (JIS X 0208-1990),
+    #[hl7(code = "ISO IR87")]
+    IsoIr87,
+    /// `ISO IR159`: Code of the supplementary Japanese Graphic Character set for information interchange (JIS X 0212-1990).
+    #[hl7(code = "ISO IR159")]
+    IsoIr159,
+    /// `GB 18030-2000`: Code for Chinese Character Set (GB 18030-2000)
+    #[hl7(code = "GB 18030-2000")]
+    Gb180302000,
+    /// `KS X 1001`: Code for Korean Character Set (KS X 1001)
+    #[hl7(code = "KS X 1001")]
+    KsX1001,
+    /// `CNS 11643-1992`: Code for Taiwanese Character Set (CNS 11643-1992)
+    #[hl7(code = "CNS 11643-1992")]
+    Cns116431992,
+    /// `BIG-5`: Code for Taiwanese Character Set (BIG-5)
+    #[hl7(code = "BIG-5")]
+    Big5,
+    /// `UNICODE`: The world wide character standard from ISO/IEC 10646-1-1993
+    #[hl7(code = "UNICODE")]
+    Unicode,
+    /// `UNICODE UTF-8`: UCS Transformation Format, 8-bit form
+    #[hl7(code = "UNICODE UTF-8")]
+    UnicodeUtf8,
+    /// `UNICODE UTF-16`: UCS Transformation Format, 16-bit form
+    #[hl7(code = "UNICODE UTF-16")]
+    UnicodeUtf16,
+    /// `UNICODE UTF-32`: UCS Transformation Format, 32-bit form
+    #[hl7(code = "UNICODE UTF-32")]
+    UnicodeUtf32,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0356: Alternate character set handling scheme.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0356", datatype = ID)]
+pub enum AlternateCharacterSetHandlingScheme<'a> {
+    /// `ISO 2022-1994`: This standard is titled "Information Technology - Character Code Structure and Extension Technique". .
+    #[hl7(code = "ISO 2022-1994")]
+    Iso20221994,
+    /// `2.3`: The character set switching mode specified in HL7 2.5, section 2.7.2 and section 2.A.46, "XPN - extended person name".
+    #[hl7(code = "2.3")]
+    Code23,
+    /// `<null>`: This is the default, indicating that there is no character set switching occurring in this message.
+    #[hl7(code = "<null>")]
+    Null,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0061: Check Digit Scheme.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0061", datatype = ID)]
+pub enum CheckDigitScheme<'a> {
+    /// `BCV`: Bank Card Validation Number
+    #[hl7(code = "BCV")]
+    BankCardValidationNumber,
+    /// `NPI`: Check digit algorithm in the US National Provider Identifier
+    #[hl7(code = "NPI")]
+    Npi,
+    /// `ISO`: ISO 7064: 1983
+    #[hl7(code = "ISO")]
+    Iso70641983,
+    /// `M10`: Mod 10 algorithm
+    #[hl7(code = "M10")]
+    Mod10Algorithm,
+    /// `M11`: Mod 11 algorithm
+    #[hl7(code = "M11")]
+    Mod11Algorithm,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0203: Identifier type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0203", datatype = ID)]
+pub enum IdentifierType<'a> {
+    /// `AC`: Accreditation/Certification Identifier
+    #[hl7(code = "AC")]
+    AccreditationCertificationIdentifier,
+    /// `ACSN`: Accession ID
+    #[hl7(code = "ACSN")]
+    AccessionId,
+    /// `AIN`: Animal Identification Number (US Official)
+    #[hl7(code = "AIN")]
+    Ain,
+    /// `AM`: American Express
+    #[hl7(code = "AM")]
+    AmericanExpress,
+    /// `AMA`: American Medical Association Number
+    #[hl7(code = "AMA")]
+    AmericanMedicalAssociationNumber,
+    /// `AN`: Account number
+    #[hl7(code = "AN")]
+    AccountNumber,
+    /// `ANC`: Account number Creditor
+    #[hl7(code = "ANC")]
+    AccountNumberCreditor,
+    /// `AND`: Account number debitor
+    #[hl7(code = "AND")]
+    AccountNumberDebitor,
+    /// `ANON`: Anonymous identifier
+    #[hl7(code = "ANON")]
+    AnonymousIdentifier,
+    /// `ANT`: Temporary Account Number
+    #[hl7(code = "ANT")]
+    TemporaryAccountNumber,
+    /// `APRN`: Advanced Practice Registered Nurse number
+    #[hl7(code = "APRN")]
+    Aprn,
+    /// `ASID`: Ancestor Specimen ID
+    #[hl7(code = "ASID")]
+    AncestorSpecimenId,
+    /// `BA`: Bank Account Number
+    #[hl7(code = "BA")]
+    BankAccountNumber,
+    /// `BC`: Bank Card Number
+    #[hl7(code = "BC")]
+    BankCardNumber,
+    /// `BCFN`: Birth Certificate File Number
+    #[hl7(code = "BCFN")]
+    BirthCertificateFileNumber,
+    /// `BCT`: Birth Certificate
+    #[hl7(code = "BCT")]
+    BirthCertificate,
+    /// `BR`: Birth registry number
+    #[hl7(code = "BR")]
+    BirthRegistryNumber,
+    /// `BRN`: Breed Registry Number
+    #[hl7(code = "BRN")]
+    BreedRegistryNumber,
+    /// `BSNR`: Primary physician office number
+    #[hl7(code = "BSNR")]
+    PrimaryPhysicianOfficeNumber,
+    /// `CAAI`: Consumer Application Account Identifier
+    #[hl7(code = "CAAI")]
+    ConsumerApplicationAccountIdentifier,
+    /// `CC`: Cost Center number
+    #[hl7(code = "CC")]
+    CostCenterNumber,
+    /// `CONM`: Change of Name Document
+    #[hl7(code = "CONM")]
+    ChangeOfNameDocument,
+    /// `CY`: County number
+    #[hl7(code = "CY")]
+    CountyNumber,
+    /// `CZ`: Citizenship Card
+    #[hl7(code = "CZ")]
+    CitizenshipCard,
+    /// `DC`: Death Certificate ID
+    #[hl7(code = "DC")]
+    DeathCertificateId,
+    /// `DCFN`: Death Certificate File Number
+    #[hl7(code = "DCFN")]
+    DeathCertificateFileNumber,
+    /// `DDS`: Dentist license number
+    #[hl7(code = "DDS")]
+    DentistLicenseNumber,
+    /// `DEA`: Drug Enforcement Administration registration number
+    #[hl7(code = "DEA")]
+    Dea,
+    /// `DFN`: Drug Furnishing or prescriptive authority Number
+    #[hl7(code = "DFN")]
+    Dfn,
+    /// `DI`: Diner's Club card
+    #[hl7(code = "DI")]
+    DinerSClubCard,
+    /// `DL`: Driver's license number
+    #[hl7(code = "DL")]
+    DriverSLicenseNumber,
+    /// `DN`: Doctor number
+    #[hl7(code = "DN")]
+    DoctorNumber,
+    /// `DO`: Osteopathic License number
+    #[hl7(code = "DO")]
+    OsteopathicLicenseNumber,
+    /// `DP`: Diplomatic Passport
+    #[hl7(code = "DP")]
+    DiplomaticPassport,
+    /// `DPM`: Podiatrist license number
+    #[hl7(code = "DPM")]
+    PodiatristLicenseNumber,
+    /// `DR`: Donor Registration Number
+    #[hl7(code = "DR")]
+    DonorRegistrationNumber,
+    /// `DS`: Discover Card
+    #[hl7(code = "DS")]
+    DiscoverCard,
+    /// `DSG`: Diagnostic Study Group
+    #[hl7(code = "DSG")]
+    DiagnosticStudyGroup,
+    /// `EI`: Employee number
+    #[hl7(code = "EI")]
+    EmployeeNumber,
+    /// `EN`: Employer number
+    #[hl7(code = "EN")]
+    EmployerNumber,
+    /// `ESN`: Staff Enterprise Number
+    #[hl7(code = "ESN")]
+    StaffEnterpriseNumber,
+    /// `ETIN`: Electronic Transmitter Identification Number
+    #[hl7(code = "ETIN")]
+    ElectronicTransmitterIdentificationNumber,
+    /// `FDR`: Fetal Death Report ID
+    #[hl7(code = "FDR")]
+    FetalDeathReportId,
+    /// `FDRFN`: Fetal Death Report File Number
+    #[hl7(code = "FDRFN")]
+    Fdrfn,
+    /// `FGN`: Filler Group Number
+    #[hl7(code = "FGN")]
+    FillerGroupNumber,
+    /// `FI`: Facility ID
+    #[hl7(code = "FI")]
+    FacilityId,
+    /// `FILL`: Filler Identifier
+    #[hl7(code = "FILL")]
+    FillerIdentifier,
+    /// `GI`: Guarantor internal identifier
+    #[hl7(code = "GI")]
+    GuarantorInternalIdentifier,
+    /// `GIN`: Animal Group Identifier (US Official)
+    #[hl7(code = "GIN")]
+    Gin,
+    /// `GKV`: Insured's ID with Public Insurance
+    #[hl7(code = "GKV")]
+    Gkv,
+    /// `GL`: General ledger number
+    #[hl7(code = "GL")]
+    GeneralLedgerNumber,
+    /// `GN`: Guarantor external identifier
+    #[hl7(code = "GN")]
+    GuarantorExternalIdentifier,
+    /// `HC`: Health Card Number
+    #[hl7(code = "HC")]
+    HealthCardNumber,
+    /// `IND`: Indigenous/Aboriginal
+    #[hl7(code = "IND")]
+    IndigenousAboriginal,
+    /// `IRISTEM`: An IRI stem
+    #[hl7(code = "IRISTEM")]
+    AnIriStem,
+    /// `JHN`: Jurisdictional health number
+    #[hl7(code = "JHN")]
+    JurisdictionalHealthNumber,
+    /// `KZVA`: Dentist Office Number
+    #[hl7(code = "KZVA")]
+    DentistOfficeNumber,
+    /// `LACSN`: Laboratory Accession ID
+    #[hl7(code = "LACSN")]
+    LaboratoryAccessionId,
+    /// `LANR`: Lifelong physician number
+    #[hl7(code = "LANR")]
+    LifelongPhysicianNumber,
+    /// `LI`: Labor and industries number
+    #[hl7(code = "LI")]
+    LaborAndIndustriesNumber,
+    /// `L&I`: Labor and industries number
+    #[hl7(code = "L&I")]
+    LaborAndIndustriesNumber2,
+    /// `LN`: License number
+    #[hl7(code = "LN")]
+    LicenseNumber,
+    /// `LR`: Local Registry ID
+    #[hl7(code = "LR")]
+    LocalRegistryId,
+    /// `MA`: Patient Medicaid number
+    #[hl7(code = "MA")]
+    PatientMedicaidNumber,
+    /// `MB`: Member Number
+    #[hl7(code = "MB")]
+    MemberNumber,
+    /// `MC`: Patient's Medicare number
+    #[hl7(code = "MC")]
+    PatientSMedicareNumber,
+    /// `MCD`: Practitioner Medicaid number
+    #[hl7(code = "MCD")]
+    PractitionerMedicaidNumber,
+    /// `MCN`: Microchip Number
+    #[hl7(code = "MCN")]
+    MicrochipNumber,
+    /// `MCR`: Practitioner Medicare number
+    #[hl7(code = "MCR")]
+    PractitionerMedicareNumber,
+    /// `MCT`: Marriage Certificate
+    #[hl7(code = "MCT")]
+    MarriageCertificate,
+    /// `MD`: Medical License number
+    #[hl7(code = "MD")]
+    MedicalLicenseNumber,
+    /// `MI`: Military ID number
+    #[hl7(code = "MI")]
+    MilitaryIdNumber,
+    /// `MR`: Medical record number
+    #[hl7(code = "MR")]
+    MedicalRecordNumber,
+    /// `MRT`: Temporary Medical Record Number
+    #[hl7(code = "MRT")]
+    TemporaryMedicalRecordNumber,
+    /// `MS`: MasterCard
+    #[hl7(code = "MS")]
+    MasterCard,
+    /// `NBSNR`: Secondary physician office number
+    #[hl7(code = "NBSNR")]
+    SecondaryPhysicianOfficeNumber,
+    /// `NCT`: Naturalization Certificate
+    #[hl7(code = "NCT")]
+    NaturalizationCertificate,
+    /// `NE`: National employer identifier
+    #[hl7(code = "NE")]
+    NationalEmployerIdentifier,
+    /// `NH`: National Health Plan Identifier
+    #[hl7(code = "NH")]
+    NationalHealthPlanIdentifier,
+    /// `NI`: National unique individual identifier
+    #[hl7(code = "NI")]
+    NationalUniqueIndividualIdentifier,
+    /// `NII`: National Insurance Organization Identifier
+    #[hl7(code = "NII")]
+    NationalInsuranceOrganizationIdentifier,
+    /// `NIIH`: National Insurance Headquarters Organization Identifier
+    #[hl7(code = "NIIH")]
+    Niih,
+    /// `NIIP`: National Insurance Payor Identifier (Payor)
+    #[hl7(code = "NIIP")]
+    Niip,
+    /// `NNxxx`: National Person Identifier where the xxx is the ISO table 3166 3-character (alphabetic) country code
+    #[hl7(code = "NNxxx")]
+    Nnxxx,
+    /// `NP`: Nurse practitioner number
+    #[hl7(code = "NP")]
+    NursePractitionerNumber,
+    /// `NPI`: National provider identifier
+    #[hl7(code = "NPI")]
+    NationalProviderIdentifier,
+    /// `OBI`: Observation Instance Identifier
+    #[hl7(code = "OBI")]
+    ObservationInstanceIdentifier,
+    /// `OD`: Optometrist license number
+    #[hl7(code = "OD")]
+    OptometristLicenseNumber,
+    /// `PA`: Physician Assistant number
+    #[hl7(code = "PA")]
+    PhysicianAssistantNumber,
+    /// `PAYERID`: Payer Identifier
+    #[hl7(code = "PAYERID")]
+    PayerIdentifier,
+    /// `PC`: Parole Card
+    #[hl7(code = "PC")]
+    ParoleCard,
+    /// `PCN`: Penitentiary/correctional institution Number
+    #[hl7(code = "PCN")]
+    PenitentiaryCorrectionalInstitutionNumber,
+    /// `PE`: Living Subject Enterprise Number
+    #[hl7(code = "PE")]
+    LivingSubjectEnterpriseNumber,
+    /// `PEN`: Pension Number
+    #[hl7(code = "PEN")]
+    PensionNumber,
+    /// `PGN`: Placer Group Number
+    #[hl7(code = "PGN")]
+    PlacerGroupNumber,
+    /// `PHC`: Public Health Case Identifier
+    #[hl7(code = "PHC")]
+    PublicHealthCaseIdentifier,
+    /// `PHE`: Public Health Event Identifier
+    #[hl7(code = "PHE")]
+    PublicHealthEventIdentifier,
+    /// `PHO`: Public Health Official ID
+    #[hl7(code = "PHO")]
+    PublicHealthOfficialId,
+    /// `PI`: Patient internal identifier
+    #[hl7(code = "PI")]
+    PatientInternalIdentifier,
+    /// `PIN`: Premises Identifier Number (US Official)
+    #[hl7(code = "PIN")]
+    Pin,
+    /// `PKV`: Insured's ID with Private Insurance
+    #[hl7(code = "PKV")]
+    Pkv,
+    /// `PLAC`: Placer Identifier
+    #[hl7(code = "PLAC")]
+    PlacerIdentifier,
+    /// `PN`: Person number
+    #[hl7(code = "PN")]
+    PersonNumber,
+    /// `PNT`: Temporary Living Subject Number
+    #[hl7(code = "PNT")]
+    TemporaryLivingSubjectNumber,
+    /// `PPIN`: Medicare/CMS Performing Provider Identification Number
+    #[hl7(code = "PPIN")]
+    Ppin,
+    /// `PPN`: Passport number
+    #[hl7(code = "PPN")]
+    PassportNumber,
+    /// `PRC`: Permanent Resident Card Number
+    #[hl7(code = "PRC")]
+    PermanentResidentCardNumber,
+    /// `PRN`: Provider number
+    #[hl7(code = "PRN")]
+    ProviderNumber,
+    /// `PT`: Patient external identifier
+    #[hl7(code = "PT")]
+    PatientExternalIdentifier,
+    /// `QA`: QA number
+    #[hl7(code = "QA")]
+    QaNumber,
+    /// `RI`: Resource identifier
+    #[hl7(code = "RI")]
+    ResourceIdentifier,
+    /// `RN`: Registered Nurse Number
+    #[hl7(code = "RN")]
+    RegisteredNurseNumber,
+    /// `RPH`: Pharmacist license number
+    #[hl7(code = "RPH")]
+    PharmacistLicenseNumber,
+    /// `RR`: Railroad Retirement number
+    #[hl7(code = "RR")]
+    RailroadRetirementNumber,
+    /// `RRI`: Regional registry ID
+    #[hl7(code = "RRI")]
+    RegionalRegistryId,
+    /// `RRP`: Railroad Retirement Provider
+    #[hl7(code = "RRP")]
+    RailroadRetirementProvider,
+    /// `SAMN`: SAMN# accession Number
+    #[hl7(code = "SAMN")]
+    SamnAccessionNumber,
+    /// `SB`: Social Beneficiary Identifier
+    #[hl7(code = "SB")]
+    SocialBeneficiaryIdentifier,
+    /// `SID`: Specimen ID
+    #[hl7(code = "SID")]
+    SpecimenId,
+    /// `SL`: State license
+    #[hl7(code = "SL")]
+    StateLicense,
+    /// `SN`: Subscriber Number
+    #[hl7(code = "SN")]
+    SubscriberNumber,
+    /// `SNBSN`: State assigned NDBS card Identifier
+    #[hl7(code = "SNBSN")]
+    Snbsn,
+    /// `SNO`: Serial Number
+    #[hl7(code = "SNO")]
+    SerialNumber,
+    /// `SP`: Study Permit
+    #[hl7(code = "SP")]
+    StudyPermit,
+    /// `SR`: State registry ID
+    #[hl7(code = "SR")]
+    StateRegistryId,
+    /// `SRX`: SRA Accession number
+    #[hl7(code = "SRX")]
+    SraAccessionNumber,
+    /// `SS`: Social Security number
+    #[hl7(code = "SS")]
+    SocialSecurityNumber,
+    /// `STN`: Shipment Tracking Number
+    #[hl7(code = "STN")]
+    ShipmentTrackingNumber,
+    /// `TAX`: Tax ID number
+    #[hl7(code = "TAX")]
+    TaxIdNumber,
+    /// `TN`: Treaty Number/ (Canada)
+    #[hl7(code = "TN")]
+    TreatyNumberCanada,
+    /// `TPR`: Temporary Permanent Resident (Canada)
+    #[hl7(code = "TPR")]
+    TemporaryPermanentResidentCanada,
+    /// `TRL`: Training License Number
+    #[hl7(code = "TRL")]
+    TrainingLicenseNumber,
+    /// `U`: Unspecified identifier
+    #[hl7(code = "U")]
+    UnspecifiedIdentifier,
+    /// `UDI`: Universal Device Identifier
+    #[hl7(code = "UDI")]
+    UniversalDeviceIdentifier,
+    /// `UCID`: Unique Claim Identifier
+    #[hl7(code = "UCID")]
+    UniqueClaimIdentifier,
+    /// `UMB`: Unique Product-independent Payer Person Identifier
+    #[hl7(code = "UMB")]
+    Umb,
+    /// `UPIN`: Medicare/CMS (formerly HCFA)'s Universal Physician Identification numbers
+    #[hl7(code = "UPIN")]
+    Upin,
+    /// `USID`: Unique Specimen ID
+    #[hl7(code = "USID")]
+    UniqueSpecimenId,
+    /// `VN`: Visit number
+    #[hl7(code = "VN")]
+    VisitNumber,
+    /// `VP`: Visitor Permit
+    #[hl7(code = "VP")]
+    VisitorPermit,
+    /// `VS`: VISA
+    #[hl7(code = "VS")]
+    Visa,
+    /// `WC`: WIC identifier
+    #[hl7(code = "WC")]
+    WicIdentifier,
+    /// `WCN`: Workers' Comp Number
+    #[hl7(code = "WCN")]
+    WorkersCompNumber,
+    /// `WP`: Work Permit
+    #[hl7(code = "WP")]
+    WorkPermit,
+    /// `XV`: Health Plan Identifier
+    #[hl7(code = "XV")]
+    HealthPlanIdentifier,
+    /// `XX`: Organization identifier
+    #[hl7(code = "XX")]
+    OrganizationIdentifier,
+    /// `ZANR`: Dentist Identifier
+    #[hl7(code = "ZANR")]
+    DentistIdentifier,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0200: Name Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0200", datatype = ID)]
+pub enum NameType<'a> {
+    /// `O`: Other
+    #[hl7(code = "O")]
+    CodeO,
+    /// `A`: Assigned
+    #[hl7(code = "A")]
+    Assigned,
+    /// `B`: Birth name
+    #[hl7(code = "B")]
+    BirthName,
+    /// `BAD`: Bad Name
+    #[hl7(code = "BAD")]
+    BadName,
+    /// `C`: Adopted Name
+    #[hl7(code = "C")]
+    AdoptedName,
+    /// `D`: Customary Name
+    #[hl7(code = "D")]
+    CustomaryName,
+    /// `F`: Fathers Name
+    #[hl7(code = "F")]
+    FathersName,
+    /// `I`: Licensing Name
+    #[hl7(code = "I")]
+    LicensingName,
+    /// `K`: Business name
+    #[hl7(code = "K")]
+    BusinessName,
+    /// `L`: Official Registry Name
+    #[hl7(code = "L")]
+    OfficialRegistryName,
+    /// `M`: Maiden Name
+    #[hl7(code = "M")]
+    MaidenName,
+    /// `MSK`: Masked
+    #[hl7(code = "MSK")]
+    Masked,
+    /// `N`: Nickname
+    #[hl7(code = "N")]
+    Nickname,
+    /// `NAV`: Temporarily Unavailable
+    #[hl7(code = "NAV")]
+    TemporarilyUnavailable,
+    /// `NB`: Newborn Name
+    #[hl7(code = "NB")]
+    NewbornName,
+    /// `NOUSE`: No Longer To Be Used
+    #[hl7(code = "NOUSE")]
+    Nouse,
+    /// `P`: Name of Partner/Spouse
+    #[hl7(code = "P")]
+    NameOfPartnerSpouse,
+    /// `R`: Registered Name
+    #[hl7(code = "R")]
+    RegisteredName,
+    /// `REL`: Religious
+    #[hl7(code = "REL")]
+    Religious,
+    /// `S`: Pseudonym
+    #[hl7(code = "S")]
+    Pseudonym,
+    /// `T`: Indigenous/Tribal
+    #[hl7(code = "T")]
+    IndigenousTribal,
+    /// `TEMP`: Temporary Name
+    #[hl7(code = "TEMP")]
+    TemporaryName,
+    /// `U`: Unknown
+    #[hl7(code = "U")]
+    Unknown,
+    /// `...`: No suggested values defined
+    #[hl7(code = "...")]
+    NoSuggestedValuesDefined,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0465: Name/Address Representation.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0465", datatype = ID)]
+pub enum NameAddressRepresentation<'a> {
+    /// `I`: Ideographic (i.e., Kanji)
+    #[hl7(code = "I")]
+    IdeographicIEKanji,
+    /// `A`: Alphabetic (i.e., Default or some single-byte)
+    #[hl7(code = "A")]
+    A,
+    /// `P`: Phonetic (i.e., ASCII, Katakana, Hiragana, etc.)
+    #[hl7(code = "P")]
+    P,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0444: Name Assembly Order.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0444", datatype = ID)]
+pub enum NameAssemblyOrder<'a> {
+    /// `G`: Prefix Given Middle Family Suffix
+    #[hl7(code = "G")]
+    G,
+    /// `F`: Prefix Family Middle Given Suffix
+    #[hl7(code = "F")]
+    F,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0190: Address Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0190", datatype = ID)]
+pub enum AddressType<'a> {
+    /// `BA`: Bad address
+    #[hl7(code = "BA")]
+    BadAddress,
+    /// `BI`: Billing Address
+    #[hl7(code = "BI")]
+    BillingAddress,
+    /// `N`: Birth (nee) (birth address, not otherwise specified)
+    #[hl7(code = "N")]
+    N,
+    /// `BDL`: Birth delivery location (address where birth occurred)
+    #[hl7(code = "BDL")]
+    Bdl,
+    /// `F`: Country Of Origin
+    #[hl7(code = "F")]
+    CountryOfOrigin,
+    /// `C`: Current Or Temporary
+    #[hl7(code = "C")]
+    CurrentOrTemporary,
+    /// `B`: Firm/Business
+    #[hl7(code = "B")]
+    FirmBusiness,
+    /// `H`: Home
+    #[hl7(code = "H")]
+    Home,
+    /// `L`: Legal Address
+    #[hl7(code = "L")]
+    LegalAddress,
+    /// `M`: Mailing
+    #[hl7(code = "M")]
+    Mailing,
+    /// `O`: Office/Business
+    #[hl7(code = "O")]
+    OfficeBusiness,
+    /// `P`: Permanent
+    #[hl7(code = "P")]
+    Permanent,
+    /// `RH`: Registry home. Refers to the information system, typically managed by a public health agency, that stores patient information such as immunization histories or cancer data, regardless of where the patient obtains services.
+    #[hl7(code = "RH")]
+    Rh,
+    /// `BR`: Residence at birth (home address at time of birth)
+    #[hl7(code = "BR")]
+    Br,
+    /// `S`: Service Location
+    #[hl7(code = "S")]
+    ServiceLocation,
+    /// `SH`: Shipping Address
+    #[hl7(code = "SH")]
+    ShippingAddress,
+    /// `TM`: Tube Address
+    #[hl7(code = "TM")]
+    TubeAddress,
+    /// `V`: Vacation
+    #[hl7(code = "V")]
+    Vacation,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0201: Telecommunication Use Code.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0201", datatype = ID)]
+pub enum TelecommunicationUseCode<'a> {
+    /// `PRN`: Primary Residence Number
+    #[hl7(code = "PRN")]
+    PrimaryResidenceNumber,
+    /// `ORN`: Other Residence Number
+    #[hl7(code = "ORN")]
+    OtherResidenceNumber,
+    /// `WPN`: Work Number
+    #[hl7(code = "WPN")]
+    WorkNumber,
+    /// `VHN`: Vacation Home Number
+    #[hl7(code = "VHN")]
+    VacationHomeNumber,
+    /// `ASN`: Answering Service Number
+    #[hl7(code = "ASN")]
+    AnsweringServiceNumber,
+    /// `EMR`: Emergency Number
+    #[hl7(code = "EMR")]
+    EmergencyNumber,
+    /// `NET`: Network (email) Address
+    #[hl7(code = "NET")]
+    NetworkEmailAddress,
+    /// `BPN`: Beeper Number
+    #[hl7(code = "BPN")]
+    BeeperNumber,
+    /// `PRS`: Personal
+    #[hl7(code = "PRS")]
+    Personal,
+    /// `DSM`: Direct Secure Messaging
+    #[hl7(code = "DSM")]
+    DirectSecureMessaging,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0202: Telecommunication Equipment Type.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0202", datatype = ID)]
+pub enum TelecommunicationEquipmentType<'a> {
+    /// `PH`: Telephone
+    #[hl7(code = "PH")]
+    Telephone,
+    /// `FX`: Fax
+    #[hl7(code = "FX")]
+    Fax,
+    /// `MD`: Modem
+    #[hl7(code = "MD")]
+    Modem,
+    /// `CP`: Cellular or Mobile Phone
+    #[hl7(code = "CP")]
+    CellularOrMobilePhone,
+    /// `SAT`: Satellite Phone
+    #[hl7(code = "SAT")]
+    SatellitePhone,
+    /// `BP`: Beeper
+    #[hl7(code = "BP")]
+    Beeper,
+    /// `Internet`: Internet Address
+    #[hl7(code = "Internet")]
+    InternetAddress,
+    /// `X.400`: X.400 email address
+    #[hl7(code = "X.400")]
+    X400EmailAddress,
+    /// `TDD`: Telecommunications Device for the Deaf
+    #[hl7(code = "TDD")]
+    Tdd,
+    /// `TTY`: Teletypewriter
+    #[hl7(code = "TTY")]
+    Teletypewriter,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0136: Yes/no indicator.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0136", datatype = ID)]
+pub enum YesNoIndicator<'a> {
+    /// `Y`: Yes
+    #[hl7(code = "Y")]
+    Yes,
+    /// `N`: No
+    #[hl7(code = "N")]
+    No,
+    /// `NI`: No Information
+    #[hl7(code = "NI")]
+    NoInformation,
+    /// `NA`: not applicable
+    #[hl7(code = "NA")]
+    NotApplicable,
+    /// `UNK`: unknown
+    #[hl7(code = "UNK")]
+    Unknown,
+    /// `NASK`: not asked
+    #[hl7(code = "NASK")]
+    NotAsked,
+    /// `ASKU`: asked but unknown
+    #[hl7(code = "ASKU")]
+    AskedButUnknown,
+    /// `NAV`: temporarily unavailable
+    #[hl7(code = "NAV")]
+    TemporarilyUnavailable,
+    /// `NP`: not present
+    #[hl7(code = "NP")]
+    NotPresent,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
+}
+/// HL7 table 0105: Source of comment.
+///
+/// Codes from HL7 Terminology; any other value is kept in `Other`.
+#[derive(Debug, Clone, PartialEq, ::hl7_runtime::Table)]
+#[hl7(table = "0105", datatype = ID)]
+pub enum SourceOfComment<'a> {
+    /// `L`: Ancillary (filler) department is source of comment
+    #[hl7(code = "L")]
+    L,
+    /// `P`: Orderer (placer) is source of comment
+    #[hl7(code = "P")]
+    P,
+    /// `O`: Other system is source of comment
+    #[hl7(code = "O")]
+    O,
+    /// A value that is not one of the table's codes, as sent.
+    #[hl7(other)]
+    Other(::hl7_runtime::types::Id<'a>),
 }
