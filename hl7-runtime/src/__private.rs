@@ -467,11 +467,6 @@ impl<'a, 'm> Reader<'a, 'm> {
         Vec::with_capacity(instance.count(child) as usize)
     }
 
-    /// The message being read.
-    pub fn message(&self) -> &'a er7::Message<'m> {
-        self.message
-    }
-
     /// Keeps every segment of `item` as unmodeled, at the current place.
     pub fn keep(&mut self, item: &Item) {
         let positions = match item {

@@ -65,16 +65,21 @@ fn err(message: String) -> NamedJsonError {
     NamedJsonError { message }
 }
 
+/// The nodes a typed struct models, with their index among `nodes`, shape,
+/// min and max (the typed struct's members, in order).
+fn modeled(
+    nodes: &[StructureNode],
+) -> impl Iterator<Item = (usize, &StructureNode, Shape, u32, Option<u32>)> + '_ {
+    nodes.iter().enumerate().filter_map(|(i, n)| {
+        let (shape, min, max) = shape(usage_code(n.usage())?, n.cardinality())?;
+        Some((i, n, shape, min, max))
+    })
+}
+
 /// The modeled nodes of a message tree, as the typed structure has them.
 fn typed_nodes(nodes: &[StructureNode]) -> Vec<(usize, Node)> {
     let mut out = Vec::new();
-    for (i, n) in nodes.iter().enumerate() {
-        let Some(usage) = usage_code(n.usage()) else {
-            continue;
-        };
-        let Some((_, min, max)) = shape(usage, n.cardinality()) else {
-            continue;
-        };
+    for (i, n, _, min, max) in modeled(nodes) {
         let node = match n {
             StructureNode::Segment(s) => Node::segment(s.name.clone(), min, max),
             StructureNode::Group(g) => Node::group(
@@ -163,12 +168,8 @@ impl<'p> NamedJson<'p> {
     ) -> Result<Json, NamedJsonError> {
         let mut names = Unique::default();
         let mut out = Map::new();
-        for (child, (i, _)) in typed_nodes(nodes).into_iter().enumerate() {
-            let node = &nodes[i];
-            let usage = usage_code(node.usage()).unwrap_or("O");
-            let Some((shape, _, _)) = shape(usage, node.cardinality()) else {
-                continue;
-            };
+        // Child `child` of the typed structure is the `child`-th modeled node.
+        for (child, (_, node, shape, _, _)) in modeled(nodes).enumerate() {
             let (hl7, name) = match node {
                 StructureNode::Segment(s) => (s.name.as_str(), snake(&s.name)),
                 StructureNode::Group(g) => (g.name.as_str(), snake(&g.name)),

@@ -267,7 +267,8 @@ pub trait Message<'a>: Sized {
 
     /// What the message does not model: segments the structure does not
     /// expect, and fields, components and repetitions its segments do not
-    /// declare, in message order.
+    /// declare: each member's content in member order, then the segments kept
+    /// in its `ExtraSegments` (each with its position in the message).
     fn unmodeled(&self) -> Vec<Leftover<'_>> {
         let mut out = Vec::new();
         self.report_unmodeled(&mut out);
