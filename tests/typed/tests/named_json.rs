@@ -112,4 +112,8 @@ fn corpus_named_json_agrees_with_stock_types() {
         }
     }
     eprintln!("corpus: {compared} ORU^R01 v2.5.1 messages compared");
+    assert!(
+        compared > 0,
+        "the corpus has v2.5.1 ORU^R01 messages: none was compared"
+    );
 }
