@@ -1,12 +1,35 @@
-//! Fuzzing entry points for the ER7 engine and the JSON and XML encodings,
-//! shared by the cargo-fuzz targets in `fuzz_targets/` (`er7`, `json`,
-//! `xml`) and by the tests below, which replay `corpus/seeds`.
+//! Fuzzing entry points, one per parser, shared by the cargo-fuzz targets
+//! in `fuzz_targets/` and by the tests below, which replay every file under
+//! `corpus/seeds` through every entry point:
+//!
+//! | target | entry point | parser |
+//! |---|---|---|
+//! | `er7` | [`parse_get_write`] | ER7 messages and streams |
+//! | `json` | [`json_read`] | structural JSON |
+//! | `xml` | [`xml_read`] | the HL7 v2 XML encoding |
+//! | `mllp` | [`mllp_decode`] | MLLP framing, and the ACKs of the frames |
+//! | `profile` | [`profile_load`] | MWB, NIST/IGAMT and TOML site profiles |
+//! | `typed` | [`typed_round_trip`] | stock v2.5.1 typed messages |
+//! | `validate` | [`validate_any`] | validation against bundled structures |
+//! | `named` | [`named_json_read`] | named JSON into stock typed messages |
 //!
 //! Run a target with `cargo fuzz run er7` from this folder (on stable Rust,
-//! set `RUSTC_BOOTSTRAP=1`).
+//! set `RUSTC_BOOTSTRAP=1`). Seeds for ER7-reading targets are the
+//! `corpus/seeds/*.hl7` files; `corpus/seeds/mllp`, `corpus/seeds/profile`
+//! and `corpus/seeds/named` hold the others.
 
 use hl7_runtime::er7::{Delimiters, Message, Path, parse_stream};
 use hl7_runtime::{json, xml};
+
+mod mllp;
+mod profile;
+mod typed;
+mod validate;
+
+pub use mllp::mllp_decode;
+pub use profile::profile_load;
+pub use typed::{named_json_read, typed_round_trip};
+pub use validate::validate_any;
 
 /// Parses `data` as a stream; for every message that parses, reads values by
 /// path and by walking, writes it back and checks that the result parses to
@@ -160,19 +183,67 @@ pub fn xml_read(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use std::fs;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
+
+    /// Every file under `dir`, sorted.
+    fn seeds(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(dir).expect("a seed folder") {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                out.extend(seeds(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn corpus() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds")
+    }
+
+    /// Replays every seed through `target`.
+    fn replay(target: fn(&[u8])) -> usize {
+        let all = seeds(&corpus());
+        for path in &all {
+            let data = fs::read(path).expect("readable seed");
+            let run = std::panic::catch_unwind(|| target(&data));
+            assert!(run.is_ok(), "seed {} fails", path.display());
+        }
+        all.len()
+    }
 
     #[test]
-    fn replay_seed_corpus() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds");
-        let mut n = 0;
-        for entry in fs::read_dir(&dir).expect("corpus/seeds exists") {
-            let data = fs::read(entry.expect("readable entry").path()).expect("readable seed");
-            super::parse_get_write(&data);
-            super::json_read(&data);
-            super::xml_read(&data);
-            n += 1;
+    fn every_seed_folder_has_seeds() {
+        for dir in ["", "mllp", "profile", "named"] {
+            let n = fs::read_dir(corpus().join(dir))
+                .expect("a seed folder")
+                .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_file()))
+                .count();
+            assert!(n >= 3, "only {n} seeds in corpus/seeds/{dir}");
         }
-        assert!(n > 5, "only {n} seeds in {}", dir.display());
+    }
+
+    /// One test per target, so each reports on its own.
+    macro_rules! replay_tests {
+        ($($test:ident => $target:ident),* $(,)?) => {$(
+            #[test]
+            fn $test() {
+                replay(super::$target);
+            }
+        )*};
+    }
+
+    replay_tests! {
+        replay_er7 => parse_get_write,
+        replay_json => json_read,
+        replay_xml => xml_read,
+        replay_mllp => mllp_decode,
+        replay_profile => profile_load,
+        replay_typed => typed_round_trip,
+        replay_validate => validate_any,
+        replay_named => named_json_read,
     }
 }
