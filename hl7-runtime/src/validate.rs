@@ -868,6 +868,8 @@ pub struct Validator {
     regexes: HashMap<String, Option<regex::Regex>>,
     plan: Plan,
     label: String,
+    /// The policy's override of each code, by [`Code`] as a number.
+    severities: [Option<Severity>; Code::ALL.len()],
 }
 
 impl Validator {
@@ -890,6 +892,10 @@ impl Validator {
             .clone()
             .or_else(|| profile.meta.id.clone())
             .unwrap_or_else(|| "profile".to_owned());
+        let mut severities = [None; Code::ALL.len()];
+        for c in Code::ALL {
+            severities[c as usize] = options.policy.get(c);
+        }
         let mut v = Validator {
             profile,
             options,
@@ -898,6 +904,7 @@ impl Validator {
             regexes: HashMap::new(),
             plan: Plan::default(),
             label,
+            severities,
         };
         v.prepare_lists();
         v.plan = Plan::build(&v.profile, &v.lists);
@@ -1319,6 +1326,24 @@ fn scan(raw: &[u8], escape: u8, sep: u8) -> (bool, bool, bool) {
     (escaped, non_ascii, split)
 }
 
+/// The decoded length in characters of ASCII `raw` when its escape
+/// sequences all decode without a problem: a delimiter escape is one
+/// character, formatting, highlighting, local and character-set escapes are
+/// kept as written (as [`Value::text`] does); `None` for a hexadecimal or
+/// malformed one.
+fn decoded_len(raw: &[u8], d: &Delimiters) -> Option<usize> {
+    use crate::er7::escape::Fragment;
+    let mut len = raw.len();
+    for f in crate::er7::escape::fragments(raw, d) {
+        match f {
+            Fragment::Delimiter(_) => len -= 2,
+            Fragment::Hex { .. } | Fragment::Malformed { .. } => return None,
+            _ => {}
+        }
+    }
+    Some(len)
+}
+
 /// ASCII without an escape character: the value is its own text.
 fn plain(raw: &[u8], escape: u8) -> bool {
     raw.is_ascii() && !raw.contains(&escape)
@@ -1326,10 +1351,10 @@ fn plain(raw: &[u8], escape: u8) -> bool {
 
 /// Appends a number in decimal (without the formatting machinery: paths
 /// are built for every finding).
-fn push_num(s: &mut String, n: u32) {
-    let mut buf = [0u8; 10];
+fn push_num(s: &mut String, n: impl Into<u64>) {
+    let mut buf = [0u8; 20];
     let mut i = buf.len();
-    let mut n = n;
+    let mut n: u64 = n.into();
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -1340,6 +1365,29 @@ fn push_num(s: &mut String, n: u32) {
     }
     for &b in &buf[i..] {
         s.push(char::from(b));
+    }
+}
+
+/// A finding's message built by appending, without the formatting
+/// machinery: the common findings (an undefined component, a value too
+/// long) can come by the dozen in one message.
+struct Text(String);
+
+impl Text {
+    /// Appends text.
+    fn s(mut self, x: &str) -> Text {
+        self.0.push_str(x);
+        self
+    }
+
+    /// Appends a number in decimal.
+    fn n(mut self, x: impl Into<u64>) -> Text {
+        push_num(&mut self.0, x);
+        self
+    }
+
+    fn done(self) -> String {
+        self.0
     }
 }
 
@@ -1431,6 +1479,9 @@ struct Run<'v, 'm> {
     /// Which kinds of bytes the field has ([`Classes`]): a value without
     /// them needs no byte-by-byte look.
     flags: u8,
+    /// The message's character set is supported: ASCII decodes as itself
+    /// without a problem.
+    charset_ok: bool,
     /// Occurrence of each segment position among segments of its id.
     occ: Vec<u32>,
     findings: Vec<Finding>,
@@ -1476,6 +1527,7 @@ impl<'v, 'm> Run<'v, 'm> {
             cap: v.options.max_findings,
             length: v.options.length,
             flags: 0,
+            charset_ok: msg.charset().is_supported(),
             occ,
             findings: Vec::with_capacity(8),
             suppressed: 0,
@@ -1500,11 +1552,7 @@ impl<'v, 'm> Run<'v, 'm> {
             self.suppressed += 1;
             return;
         }
-        let severity = self
-            .v
-            .options
-            .policy
-            .get(code)
+        let severity = self.v.severities[code as usize]
             .or(severity)
             .unwrap_or_else(|| code.default_severity());
         self.findings.push(Finding {
@@ -1536,7 +1584,9 @@ impl<'v, 'm> Run<'v, 'm> {
             .filter(|s| !s.is_empty());
         let mut findings = self.findings;
         // Message order (the checks run structure first, then fields).
-        findings.sort_by_key(|f| f.location.offset);
+        if !findings.is_sorted_by_key(|f| f.location.offset) {
+            findings.sort_by_key(|f| f.location.offset);
+        }
         if self.suppressed > 0 {
             let n = self.suppressed;
             findings.push(Finding {
@@ -1589,8 +1639,13 @@ impl<'v, 'm> Run<'v, 'm> {
         PathOf { r: self, at }
     }
 
+    /// [`Run::path_string`] as the start of a finding's message.
+    fn text(&self, at: At) -> Text {
+        Text(self.path_string(at))
+    }
+
     fn path_string(&self, at: At) -> String {
-        let mut s = String::with_capacity(24);
+        let mut s = String::with_capacity(64);
         self.push_seg_path(&mut s, at.pos);
         if at.field() > 0 {
             s.push('-');
@@ -1933,11 +1988,15 @@ impl<'v, 'm> Run<'v, 'm> {
                     let defined = flavor.fields.len();
                     let loc = self.val_loc(at, Some(raw));
                     self.push(Code::Extra, None, loc, |r| {
-                        format!(
-                            "field {} is not defined by the profile ({} defines {defined} fields)",
-                            r.path(at),
-                            flavor.name
-                        )
+                        Text(String::with_capacity(80))
+                            .s("field ")
+                            .s(&r.path_string(at))
+                            .s(" is not defined by the profile (")
+                            .s(&flavor.name)
+                            .s(" defines ")
+                            .n(defined as u64)
+                            .s(" fields)")
+                            .done()
                     });
                 }
                 continue;
@@ -2077,13 +2136,28 @@ impl<'v, 'm> Run<'v, 'm> {
             Usage::R => {
                 let loc = self.val_loc(at, raw);
                 self.push(Code::RequiredFieldMissing, None, loc, |r| {
-                    format!("required {what} {} ({name}) is missing", r.path(at))
+                    Text(String::with_capacity(64))
+                        .s("required ")
+                        .s(what)
+                        .s(" ")
+                        .s(&r.path_string(at))
+                        .s(" (")
+                        .s(name)
+                        .s(") is missing")
+                        .done()
                 });
             }
             Usage::RE => {
                 let loc = self.val_loc(at, raw);
                 self.push(Code::RequiredButEmpty, None, loc, |r| {
-                    format!("{what} {} ({name}, usage RE) is empty", r.path(at))
+                    Text(String::with_capacity(64))
+                        .s(what)
+                        .s(" ")
+                        .s(&r.path_string(at))
+                        .s(" (")
+                        .s(name)
+                        .s(", usage RE) is empty")
+                        .done()
                 });
             }
             _ => {}
@@ -2145,12 +2219,15 @@ impl<'v, 'm> Run<'v, 'm> {
             let max = pe.max_bound;
             let loc = self.val_loc(at, Some(raw));
             self.push(Code::Length, None, loc, |r| {
-                format!(
-                    "{} ({}) is {} bytes long as encoded; at most {max} allowed",
-                    r.path(at),
-                    def.name,
-                    raw.len()
-                )
+                r.text(at)
+                    .s(" (")
+                    .s(&def.name)
+                    .s(") is ")
+                    .n(raw.len() as u64)
+                    .s(" bytes long as encoded; at most ")
+                    .n(max)
+                    .s(" allowed")
+                    .done()
             });
         }
         if pe.constant
@@ -2192,12 +2269,13 @@ impl<'v, 'm> Run<'v, 'm> {
             let Some(cpe) = dt.comps.get(k) else {
                 let loc = self.val_loc(cat, Some(part));
                 self.push(Code::Extra, None, loc, |r| {
-                    format!(
-                        "{} is not defined: {} has {} components",
-                        r.path(cat),
-                        dt.name,
-                        dt.comps.len()
-                    )
+                    r.text(cat)
+                        .s(" is not defined: ")
+                        .s(&dt.name)
+                        .s(" has ")
+                        .n(dt.comps.len() as u64)
+                        .s(" components")
+                        .done()
                 });
                 continue;
             };
@@ -2301,7 +2379,11 @@ impl<'v, 'm> Run<'v, 'm> {
     /// Checks a leaf value: inline for the common value that needs no
     /// check (no escapes, non-ASCII bytes or separators of the level
     /// below in its field, nothing to check beyond lengths it meets).
-    #[inline]
+    #[allow(
+        clippy::inline_always,
+        reason = "called for every leaf value from two places; as a call it cost a tenth of the walk"
+    )]
+    #[inline(always)]
     fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
         let below = match level {
             1 => Classes::COMP,
@@ -2327,7 +2409,9 @@ impl<'v, 'm> Run<'v, 'm> {
             };
             let ok = pe.fmt.is_none_or(|check| check.run(raw, separator).is_ok())
                 && (!pe.constant || pe.def.constant.as_ref().is_none_or(|c| c.as_bytes() == raw))
-                && pe.list.as_ref().is_none_or(|list| list.codes.contains(raw));
+                && pe.list.as_ref().is_none_or(|list| {
+                    list.codes.contains(raw) || pe.list_0396 && coding_system_code(raw)
+                });
             if ok {
                 return;
             }
@@ -2371,8 +2455,19 @@ impl<'v, 'm> Run<'v, 'm> {
             });
         }
         // Decode only when a check needs the text: ASCII without escapes
-        // reads the same in every character set, and is its own text.
-        let text: Option<Cow<'m, str>> = if escaped || non_ascii {
+        // reads the same in every character set, and is its own text. When
+        // only the length needs it, ASCII whose escapes all decode is
+        // measured without building the text.
+        let mut escaped_len = None;
+        if escaped
+            && !non_ascii
+            && self.charset_ok
+            && pe.list.is_none()
+            && self.length == LengthMode::Decoded
+        {
+            escaped_len = decoded_len(raw, &d);
+        }
+        let text: Option<Cow<'m, str>> = if (escaped || non_ascii) && escaped_len.is_none() {
             let value = self.value_at(at, level);
             match value.try_text() {
                 Ok(t) => Some(t),
@@ -2395,28 +2490,36 @@ impl<'v, 'm> Run<'v, 'm> {
                         t.chars().count()
                     }
                 }
-                _ => raw.len(),
+                _ => escaped_len.unwrap_or(raw.len()),
             };
             if len > pe.max_len as usize {
                 let max = pe.max_len;
                 let loc = self.val_loc(at, Some(raw));
                 self.push(Code::Length, None, loc, |r| {
-                    format!(
-                        "{} ({}) is {len} characters long; at most {max} allowed",
-                        r.path(at),
-                        def.name
-                    )
+                    r.text(at)
+                        .s(" (")
+                        .s(&def.name)
+                        .s(") is ")
+                        .n(len as u64)
+                        .s(" characters long; at most ")
+                        .n(max)
+                        .s(" allowed")
+                        .done()
                 });
             }
             if len < pe.min_len as usize {
                 let min = pe.min_len;
                 let loc = self.val_loc(at, Some(raw));
                 self.push(Code::Length, None, loc, |r| {
-                    format!(
-                        "{} ({}) is {len} characters long; at least {min} required",
-                        r.path(at),
-                        def.name
-                    )
+                    r.text(at)
+                        .s(" (")
+                        .s(&def.name)
+                        .s(") is ")
+                        .n(len as u64)
+                        .s(" characters long; at least ")
+                        .n(min)
+                        .s(" required")
+                        .done()
                 });
             }
         }
@@ -2496,7 +2599,12 @@ impl<'v, 'm> Run<'v, 'm> {
             };
             let loc = self.val_loc(at, Some(raw));
             self.push(Code::TableValue, Some(severity), loc, |r| {
-                format!("{} `{}` is not in {}", r.path(at), text(), list.name)
+                r.text(at)
+                    .s(" `")
+                    .s(&text())
+                    .s("` is not in ")
+                    .s(&list.name)
+                    .done()
             });
         }
         ok
@@ -3056,13 +3164,15 @@ fn anchor(inst: &Instance, j: usize, end: usize) -> usize {
 /// table) and `99zzz` (local systems) instead of the codes themselves.
 fn coding_system_pattern(table: &str, code: &str) -> bool {
     let table = table.strip_prefix("HL7").unwrap_or(table);
-    if table != "0396" {
-        return false;
-    }
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    code.strip_prefix("HL7")
-        .is_some_and(|n| n.len() == 4 && digits(n))
-        || code.strip_prefix("99").is_some_and(|z| !z.is_empty())
+    table == "0396" && coding_system_code(code.as_bytes())
+}
+
+/// A code of table 0396 by pattern: `HL7nnnn` (an HL7 table) or `99zzz`
+/// (a local coding system).
+fn coding_system_code(code: &[u8]) -> bool {
+    code.strip_prefix(b"HL7")
+        .is_some_and(|n| n.len() == 4 && n.iter().all(u8::is_ascii_digit))
+        || code.strip_prefix(b"99").is_some_and(|z| !z.is_empty())
 }
 
 /// `6[1]` → 6; `6` → 6; `6[1].2[1]` → 6.
