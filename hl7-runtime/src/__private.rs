@@ -75,7 +75,20 @@ pub fn begin_segment<'a>(
     declared: &[usize],
     extra: &mut Unmodeled<'a>,
 ) {
-    extra.count = segment.field_count();
+    let count = segment.field_count();
+    extra.set_count(count);
+    // The common case, declared positions 1..=k (they are ascending and
+    // distinct): only the fields past k can be undeclared.
+    if declared.last().is_none_or(|&k| k == declared.len()) {
+        for n in declared.len() + 1..=count {
+            if let Some(value) = segment.field(n)
+                && !value.is_empty()
+            {
+                extra.insert(n, Piece::Whole(Cow::Borrowed(value.raw())));
+            }
+        }
+        return;
+    }
     let mut next = 0;
     for (n, value) in segment.fields() {
         // Fields come in ascending order: walk `declared` alongside.
@@ -84,9 +97,7 @@ pub fn begin_segment<'a>(
         }
         let is_declared = declared.get(next) == Some(&n);
         if !is_declared && !value.is_empty() {
-            extra
-                .parts
-                .push((n, Piece::Whole(Cow::Borrowed(value.raw()))));
+            extra.insert(n, Piece::Whole(Cow::Borrowed(value.raw())));
         }
     }
 }
@@ -110,12 +121,10 @@ pub fn read_composite<'a>(
         }
         let is_declared = i < 128 && declared & (1u128 << i) != 0;
         if !is_declared && !part.is_empty() {
-            extra
-                .parts
-                .push((n, Piece::Whole(Cow::Borrowed(part.raw()))));
+            extra.insert(n, Piece::Whole(Cow::Borrowed(part.raw())));
         }
     }
-    extra.count = count;
+    extra.set_count(count);
 }
 
 /// The parts of a composite value: the components of a repetition, the
@@ -133,10 +142,7 @@ pub fn composite_parts<'a>(value: &Value<'a>) -> Parts<'a> {
 fn first_repetition<'a>(value: Value<'a>, position: usize, extra: &mut Unmodeled<'a>) -> Value<'a> {
     let (first, more) = value.split_first_repetition();
     if let Some(more) = more {
-        let at = extra.parts.partition_point(|(p, _)| *p <= position);
-        extra
-            .parts
-            .insert(at, (position, Piece::MoreRepetitions(Cow::Borrowed(more))));
+        extra.insert(position, Piece::MoreRepetitions(Cow::Borrowed(more)));
     }
     first
 }
@@ -221,7 +227,7 @@ impl PartsWriter {
             sep: delims.field,
             leading: true,
             header: matches!(id, "MSH" | "FHS" | "BHS"),
-            count: extra.count,
+            count: extra.count(),
             n: 0,
             mark: out.len(),
             keep: out.len(),
@@ -238,7 +244,7 @@ impl PartsWriter {
             sep,
             leading: false,
             header: false,
-            count: extra.count,
+            count: extra.count(),
             n: 0,
             mark: out.len(),
             keep: out.len(),
@@ -385,37 +391,49 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 
 // ---- Groups and messages -------------------------------------------------
 
-/// Reads a segment member from its matched item.
-pub fn segment_from_item<'a, T: Segment<'a>>(
+/// The segment of a matched item, when it has the id `id`; otherwise the
+/// error goes to `error`.
+pub fn matched_segment<'a>(
     message: &'a er7::Message<'_>,
     item: &Item,
-) -> Result<T, TypedParseError> {
-    match item {
+    id: &'static str,
+    error: &mut Option<TypedParseError>,
+) -> Option<er7::Segment<'a>> {
+    let failure = match item {
         Item::Segment { position, .. } | Item::Unexpected { position } => {
             match message.segment(*position) {
-                Some(seg) => T::from_er7(&seg),
-                None => Err(TypedParseError::missing(T::META.id, "message", *position)),
+                Some(seg) if seg.id() == id => return Some(seg),
+                Some(seg) => TypedParseError::wrong_segment(id, &seg),
+                None => TypedParseError::missing(id, "message", *position),
             }
         }
-        Item::Group { instance, .. } => Err(TypedParseError::missing(
-            T::META.id,
-            "group",
-            instance.first_position().unwrap_or(0),
-        )),
+        Item::Group { instance, .. } => {
+            TypedParseError::missing(id, "group", instance.first_position().unwrap_or(0))
+        }
+    };
+    error.get_or_insert(failure);
+    None
+}
+
+/// The instance of a matched group repetition; otherwise the error goes to
+/// `error`.
+pub fn matched_group<'i>(
+    item: &'i Item,
+    name: &'static str,
+    error: &mut Option<TypedParseError>,
+) -> Option<&'i Instance> {
+    match item {
+        Item::Group { instance, .. } => Some(instance),
+        Item::Segment { position, .. } | Item::Unexpected { position } => {
+            error.get_or_insert(TypedParseError::missing(name, "message", *position));
+            None
+        }
     }
 }
 
-/// Reads a group member from its matched item.
-pub fn group_from_item<'a, T: Group<'a>>(
-    message: &'a er7::Message<'_>,
-    item: &Item,
-) -> Result<T, TypedParseError> {
-    match item {
-        Item::Group { instance, .. } => T::from_instance(message, instance),
-        Item::Segment { position, .. } | Item::Unexpected { position } => {
-            Err(TypedParseError::missing(T::META.name, "message", *position))
-        }
-    }
+/// The first error of a read, or the value.
+pub fn finish<T>(value: T, error: Option<TypedParseError>) -> Result<T, TypedParseError> {
+    error.map_or(Ok(value), Err)
 }
 
 /// Writes a segment member, followed by a CR.
@@ -437,90 +455,153 @@ pub fn structure_of(
     cell.get_or_init(|| meta.structure())
 }
 
-/// Reading the members of one group or message instance.
-pub struct Reader<'a, 'm> {
+/// Reading the members of one group or message instance, in member order.
+///
+/// The derives build a struct literal whose member expressions call the
+/// reader in declaration order, so each typed value is built once, in
+/// place: no `Option` slots, no `Result` per member. The matcher never
+/// moves backwards within an instance, so the items of member `n` come
+/// after those of members before it; items the struct cannot hold
+/// (unexpected segments, occurrences past the first of a single member)
+/// are kept, anchored after the member occurrence they follow.
+pub struct Reader<'a, 'm, 'i, 'e> {
     message: &'a er7::Message<'m>,
-    /// Occurrences kept per member, for anchors.
-    kept: Vec<u32>,
+    items: &'i [Item],
+    next: usize,
     last: Option<(usize, u32)>,
-    /// What the struct does not model.
-    pub extra: ExtraSegments<'a>,
+    extra: ExtraSegments<'a>,
     first: usize,
+    within: &'static str,
+    error: &'e mut Option<TypedParseError>,
 }
 
-impl<'a, 'm> Reader<'a, 'm> {
-    /// Starts reading `instance`, whose struct has `members` members.
-    pub fn new(message: &'a er7::Message<'m>, instance: &Instance, members: usize) -> Self {
+impl<'a, 'm, 'i, 'e> Reader<'a, 'm, 'i, 'e> {
+    /// Starts reading `instance` of the group or structure `within`.
+    pub fn new(
+        message: &'a er7::Message<'m>,
+        instance: &'i Instance,
+        within: &'static str,
+        error: &'e mut Option<TypedParseError>,
+    ) -> Self {
         Reader {
             message,
-            kept: vec![0; members],
+            items: &instance.items,
+            next: 0,
             last: None,
             extra: ExtraSegments::new(),
             first: instance.first_position().unwrap_or(0),
+            within,
+            error,
         }
     }
 
-    /// An empty `Vec` with room for every occurrence of member `child` in
-    /// `instance`: typed segments and groups are large, so growing by
-    /// doubling would copy them again and again.
-    pub fn vec_for<T>(instance: &Instance, child: usize) -> Vec<T> {
-        Vec::with_capacity(instance.count(child) as usize)
+    /// The child index of an item, `None` for an unexpected segment.
+    fn child_of(item: &Item) -> Option<usize> {
+        match item {
+            Item::Segment { child, .. } | Item::Group { child, .. } => Some(*child),
+            Item::Unexpected { .. } => None,
+        }
     }
 
     /// Keeps every segment of `item` as unmodeled, at the current place.
-    pub fn keep(&mut self, item: &Item) {
-        let positions = match item {
-            Item::Segment { position, .. } | Item::Unexpected { position } => vec![*position],
-            Item::Group { instance, .. } => instance.positions(),
-        };
-        for p in positions {
-            if let Some(seg) = self.message.segment(p) {
-                self.extra.push(self.last, p, Cow::Borrowed(seg.raw()));
+    fn keep(&mut self, item: &Item) {
+        match item {
+            Item::Segment { position, .. } | Item::Unexpected { position } => {
+                self.keep_at(*position);
+            }
+            Item::Group { instance, .. } => {
+                for p in instance.positions() {
+                    self.keep_at(p);
+                }
             }
         }
     }
 
-    /// Takes an occurrence of member `child` held as `T` or `Option<T>`:
-    /// the first is read, later ones are kept as unmodeled.
-    pub fn take_one<T>(
-        &mut self,
-        slot: &mut Option<T>,
-        child: usize,
-        item: &Item,
-        read: impl FnOnce(&'a er7::Message<'m>, &Item) -> Result<T, TypedParseError>,
-    ) -> Result<(), TypedParseError> {
-        if slot.is_some() {
-            self.keep(item);
-            return Ok(());
+    fn keep_at(&mut self, position: usize) {
+        if let Some(seg) = self.message.segment(position) {
+            self.extra
+                .push(self.last, position, Cow::Borrowed(seg.raw()));
         }
-        *slot = Some(read(self.message, item)?);
-        self.kept[child] = 1;
+    }
+
+    /// Moves to the next item of member `child`: items before it that are
+    /// unexpected (or, never from the matcher, of an earlier member) are
+    /// kept. `None` when the next member item belongs to a later member.
+    fn seek(&mut self, child: usize) -> Option<&'i Item> {
+        while let Some(item) = self.items.get(self.next) {
+            match Self::child_of(item) {
+                Some(c) if c == child => {
+                    self.next += 1;
+                    return Some(item);
+                }
+                Some(c) if c > child => return None,
+                _ => {
+                    self.next += 1;
+                    self.keep(item);
+                }
+            }
+        }
+        None
+    }
+
+    /// Keeps the further occurrences of a member held as one value.
+    fn keep_more(&mut self, child: usize) {
+        while let Some(item) = self.seek(child) {
+            self.keep(item);
+        }
+    }
+
+    /// Member `child` held as `Option<T>`: the first occurrence.
+    pub fn optional<T: Member<'a>>(&mut self, child: usize) -> Option<T> {
+        let item = self.seek(child)?;
+        // Later occurrences first, so that the value is read last, straight
+        // into the return slot.
         self.last = Some((child, 1));
-        Ok(())
+        self.keep_more(child);
+        Some(T::read_item(self.message, item, self.error))
     }
 
-    /// Takes an occurrence of member `child` held as `Vec<T>`.
-    pub fn take_many<T>(
-        &mut self,
-        slot: &mut Vec<T>,
-        child: usize,
-        item: &Item,
-        read: impl FnOnce(&'a er7::Message<'m>, &Item) -> Result<T, TypedParseError>,
-    ) -> Result<(), TypedParseError> {
-        slot.push(read(self.message, item)?);
-        self.kept[child] += 1;
-        self.last = Some((child, self.kept[child]));
-        Ok(())
+    /// Member `child` held as `T`: the first occurrence, or (with the error
+    /// naming `name` recorded) an empty one.
+    pub fn required<T: Member<'a>>(&mut self, child: usize, name: &'static str) -> T {
+        if let Some(item) = self.seek(child) {
+            self.last = Some((child, 1));
+            self.keep_more(child);
+            T::read_item(self.message, item, self.error)
+        } else {
+            let (first, within) = (self.first, self.within);
+            self.error
+                .get_or_insert_with(|| TypedParseError::missing(name, within, first));
+            T::empty_member()
+        }
     }
 
-    /// A required member's value, or the error naming it.
-    pub fn required<T>(
-        &self,
-        slot: Option<T>,
-        name: &'static str,
-        within: &'static str,
-    ) -> Result<T, TypedParseError> {
-        slot.ok_or_else(|| TypedParseError::missing(name, within, self.first))
+    /// Member `child` held as `Vec<T>`: every occurrence.
+    pub fn many<T: Member<'a>>(&mut self, child: usize) -> Vec<T> {
+        // One allocation of the right size: typed values are large, so
+        // growing by doubling would copy them again and again.
+        let n = self.items[self.next..]
+            .iter()
+            .map(Self::child_of)
+            .take_while(|c| c.is_none_or(|c| c <= child))
+            .filter(|&c| c == Some(child))
+            .count();
+        let mut out = Vec::with_capacity(n);
+        while let Some(item) = self.seek(child) {
+            out.push(T::read_item(self.message, item, self.error));
+            self.last = Some((child, out.len() as u32));
+        }
+        out
+    }
+
+    /// What the struct does not model: the kept segments, and the items
+    /// left after the last member.
+    pub fn finish(mut self) -> ExtraSegments<'a> {
+        while let Some(item) = self.items.get(self.next) {
+            self.next += 1;
+            self.keep(item);
+        }
+        self.extra
     }
 }
 

@@ -28,9 +28,7 @@ pub(super) fn expand(input: &syn::DeriveInput, kind: Kind, krate: &TokenStream) 
             impl #impl_generics #krate::typed::Segment<#lt> for #ident #ty_generics #where_clause {
                 const META: &'static #krate::typed::SegmentMeta =
                     &#krate::typed::SegmentMeta { id: "", fields: &[] };
-                fn from_er7(
-                    _: &#krate::er7::Segment<#lt>,
-                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                fn read_fields(_: &#krate::er7::Segment<#lt>) -> Self {
                     ::core::unreachable!()
                 }
                 fn write_er7(&self, _: &mut #p::Vec<u8>, _: &#krate::er7::Delimiters) {
@@ -46,10 +44,14 @@ pub(super) fn expand(input: &syn::DeriveInput, kind: Kind, krate: &TokenStream) 
             #[automatically_derived]
             impl #impl_generics #krate::typed::Member<#lt> for #ident #ty_generics #where_clause {
                 const NODE: #krate::typed::NodeMeta = #krate::typed::NodeMeta::Segment(&#krate::typed::SegmentMeta { id: "", fields: &[] });
-                fn from_item(
+                fn read_item(
                     _: &#lt #krate::er7::Message<'_>,
                     _: &#p::Item,
-                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    _: &mut #p::Option<#krate::typed::TypedParseError>,
+                ) -> Self {
+                    ::core::unreachable!()
+                }
+                fn empty_member() -> Self {
                     ::core::unreachable!()
                 }
                 fn write_member(&self, _: &mut #p::Vec<u8>, _: &#krate::er7::Delimiters) {
@@ -65,20 +67,25 @@ pub(super) fn expand(input: &syn::DeriveInput, kind: Kind, krate: &TokenStream) 
             impl #impl_generics #krate::typed::Group<#lt> for #ident #ty_generics #where_clause {
                 const META: &'static #krate::typed::GroupMeta =
                     &#krate::typed::GroupMeta { name: "", members: &[] };
-                fn from_instance(
+                fn read_instance(
                     _: &#lt #krate::er7::Message<'_>,
                     _: &#p::Instance,
-                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    _: &mut #p::Option<#krate::typed::TypedParseError>,
+                ) -> Self {
                     ::core::unreachable!()
                 }
             }
             #[automatically_derived]
             impl #impl_generics #krate::typed::Member<#lt> for #ident #ty_generics #where_clause {
                 const NODE: #krate::typed::NodeMeta = #krate::typed::NodeMeta::Group(&#krate::typed::GroupMeta { name: "", members: &[] });
-                fn from_item(
+                fn read_item(
                     _: &#lt #krate::er7::Message<'_>,
                     _: &#p::Item,
-                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    _: &mut #p::Option<#krate::typed::TypedParseError>,
+                ) -> Self {
+                    ::core::unreachable!()
+                }
+                fn empty_member() -> Self {
                     ::core::unreachable!()
                 }
                 fn write_member(&self, _: &mut #p::Vec<u8>, _: &#krate::er7::Delimiters) {

@@ -2,7 +2,7 @@
 //! segments and groups, in structure order.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{cardinality, krate, option, static_self, unmodeled_ident};
@@ -21,12 +21,10 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
         .iter()
         .filter(|f| f.attrs.unmodeled.is_none())
         .collect();
-    let n_members = members.len();
 
     let mut metas = Vec::new();
-    let mut slots = Vec::new();
-    let mut arms = Vec::new();
     let mut inits = Vec::new();
+    let mut empties = Vec::new();
     let mut writes = Vec::new();
     let mut reports = Vec::new();
     for (child, f) in members.iter().enumerate() {
@@ -54,15 +52,13 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
                 shape: #krate::typed::Shape::#shape,
             }
         });
-        let slot = format_ident!("__m{}", child);
-        let read = quote_spanned!(span=> <#inner as #krate::typed::Member<#lt>>::from_item);
         let write = quote_spanned!(span=> <#inner as #krate::typed::Member<#lt>>::write_member);
         let report = quote_spanned!(span=> <#inner as #krate::typed::Member<#lt>>::report_member);
+        let node_name = quote_spanned!(span=> <#inner as #krate::typed::Member<#lt>>::NODE.name());
         match f.shape {
             Shape::Repeated => {
-                slots.push(quote!(let mut #slot: #p::Vec<#inner> = #p::Reader::vec_for(__instance, #child);));
-                arms.push(quote!(#child => __r.take_many(&mut #slot, #child, __item, #read)?,));
-                inits.push(quote!(#name: #slot,));
+                inits.push(quote!(#name: __r.many::<#inner>(#child),));
+                empties.push(quote!(#name: #p::Vec::new(),));
                 writes.push(quote! {
                     #p::write_many(&self.#name, #child, __rest, __out, |__v, __o| #write(__v, __o, __delims));
                 });
@@ -71,19 +67,15 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
                 });
             }
             Shape::Optional | Shape::Single => {
-                slots.push(quote!(let mut #slot: #p::Option<#inner> = #p::None;));
-                arms.push(quote!(#child => __r.take_one(&mut #slot, #child, __item, #read)?,));
-                let (value, init) = if f.shape == Shape::Single {
-                    let node_name =
-                        quote_spanned!(span=> <#inner as #krate::typed::Member<#lt>>::NODE.name());
-                    (
-                        quote!(#p::Some(&self.#name)),
-                        quote!(#name: __r.required(#slot, #node_name, #id)?,),
-                    )
+                let value = if f.shape == Shape::Single {
+                    inits.push(quote!(#name: __r.required::<#inner>(#child, #node_name),));
+                    empties.push(quote_spanned!(span=> #name: <#inner as #krate::typed::Member<#lt>>::empty_member(),));
+                    quote!(#p::Some(&self.#name))
                 } else {
-                    (quote!(self.#name.as_ref()), quote!(#name: #slot,))
+                    inits.push(quote!(#name: __r.optional::<#inner>(#child),));
+                    empties.push(quote!(#name: #p::None,));
+                    quote!(self.#name.as_ref())
                 };
-                inits.push(init);
                 writes.push(quote! {
                     #p::write_one(#value, #child, __rest, __out, |__v, __o| #write(__v, __o, __delims));
                 });
@@ -103,27 +95,25 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
     let rest_let = quote_spanned!(rest_ty.span()=>
         let __rest: &#krate::typed::ExtraSegments<#lt> = &self.#rest;
     );
-    let rest_init = quote_spanned!(rest_ty.span()=> #rest: __r.extra,);
+    let rest_init = quote_spanned!(rest_ty.span()=> #rest: __r.finish(),);
 
-    // Reading one instance (a group repetition, or the whole message).
+    // `Default`: a wrong type for the field is reported once, by the read.
+    let rest_empty = quote!(#rest: ::core::default::Default::default(),);
+
+    // Reading one instance (a group repetition, or the whole message): one
+    // struct literal, members in declaration order, each built in place.
     let read_instance = quote! {
-        let mut __r = #p::Reader::new(__message, __instance, #n_members);
-        #(#slots)*
-        for __item in &__instance.items {
-            match __item {
-                #p::Item::Segment { child: __c, .. } | #p::Item::Group { child: __c, .. } => {
-                    match *__c {
-                        #(#arms)*
-                        _ => __r.keep(__item),
-                    }
-                }
-                #p::Item::Unexpected { .. } => __r.keep(__item),
-            }
-        }
-        #p::Ok(Self {
+        let mut __r = #p::Reader::new(__message, __instance, #id, __error);
+        Self {
             #(#inits)*
             #rest_init
-        })
+        }
+    };
+    let empty_body = quote! {
+        Self {
+            #(#empties)*
+            #rest_empty
+        }
     };
     let write_body = quote! {
         #rest_let
@@ -146,10 +136,11 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
                     members: &[#(#metas),*],
                 };
 
-                fn from_instance(
+                fn read_instance(
                     __message: &#lt #krate::er7::Message<'_>,
                     __instance: &#p::Instance,
-                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
+                    __error: &mut #p::Option<#krate::typed::TypedParseError>,
+                ) -> Self {
                     #read_instance
                 }
             }
@@ -159,11 +150,21 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
                 const NODE: #krate::typed::NodeMeta =
                     #krate::typed::NodeMeta::Group(<Self as #krate::typed::Group<#lt>>::META);
 
-                fn from_item(
+                fn read_item(
                     __message: &#lt #krate::er7::Message<'_>,
                     __item: &#p::Item,
-                ) -> #p::Result<Self, #krate::typed::TypedParseError> {
-                    #p::group_from_item::<Self>(__message, __item)
+                    __error: &mut #p::Option<#krate::typed::TypedParseError>,
+                ) -> Self {
+                    match #p::matched_group(__item, #id, __error) {
+                        #p::Some(__instance) => {
+                            <Self as #krate::typed::Group<#lt>>::read_instance(__message, __instance, __error)
+                        }
+                        #p::None => <Self as #krate::typed::Member<#lt>>::empty_member(),
+                    }
+                }
+
+                fn empty_member() -> Self {
+                    #empty_body
                 }
 
                 fn write_member(&self, __out: &mut #p::Vec<u8>, __delims: &#krate::er7::Delimiters) {
@@ -205,7 +206,12 @@ pub(super) fn expand(cont: &Container<'_>, kind: Kind) -> TokenStream {
                             __message.segments().map(|__s| __s.id()),
                         );
                         let __instance = &__matched.root;
-                        #read_instance
+                        let mut __first_error = #p::None;
+                        let __error = &mut __first_error;
+                        let __value = {
+                            #read_instance
+                        };
+                        #p::finish(__value, __first_error)
                     }
 
                     fn write_er7(&self, __out: &mut #p::Vec<u8>, __delims: &#krate::er7::Delimiters) {

@@ -25,6 +25,7 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
         .map(|(n, f)| field_meta(&krate, lt, *n, f, Kind::Segment));
 
     let mut inits = Vec::new();
+    let mut empties = Vec::new();
     let mut writes = Vec::new();
     let mut reports = Vec::new();
     for (n, f) in &fields {
@@ -45,6 +46,13 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
         // Built in place in the struct literal: typed values are large, and
         // a local per field costs a copy of each.
         inits.push(quote!(#name: #parse,));
+        empties.push(match f.shape {
+            Shape::Single => {
+                quote_spanned!(span=> #name: <#inner as #krate::typed::DataType<#lt>>::empty(),)
+            }
+            Shape::Optional => quote!(#name: #p::None,),
+            Shape::Repeated => quote!(#name: #p::Vec::new(),),
+        });
         let write = match f.shape {
             Shape::Single => {
                 quote_spanned!(span=> #p::write_field_single::<#inner>(&self.#name, #n, __rest, __out, __delims))
@@ -73,6 +81,9 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
         .original
         .ty;
     let rest_init = quote_spanned!(rest_ty.span()=> #rest: __extra,);
+    // `Default`, not `Unmodeled::new()`: a wrong type for the field is
+    // reported once, by the read, not once more here.
+    let rest_empty = quote!(#rest: ::core::default::Default::default(),);
     let static_self = static_self(cont);
     // One binding per method, typed at the user's span: a wrong type for
     // the unmodeled field is one error there, not one per use.
@@ -88,16 +99,13 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
                 fields: &[#(#metas),*],
             };
 
-            fn from_er7(
-                __segment: &#krate::er7::Segment<#lt>,
-            ) -> #p::Result<Self, #krate::typed::TypedParseError> {
-                #p::check_id(__segment, #id)?;
+            fn read_fields(__segment: &#krate::er7::Segment<#lt>) -> Self {
                 let mut __extra = #krate::typed::Unmodeled::new();
                 #p::begin_segment(__segment, &[#(#declared),*], &mut __extra);
-                #p::Ok(Self {
+                Self {
                     #(#inits)*
                     #rest_init
-                })
+                }
             }
 
             fn write_er7(&self, __out: &mut #p::Vec<u8>, __delims: &#krate::er7::Delimiters) {
@@ -131,11 +139,24 @@ pub(super) fn expand(cont: &Container<'_>) -> TokenStream {
             const NODE: #krate::typed::NodeMeta =
                 #krate::typed::NodeMeta::Segment(<Self as #krate::typed::Segment<#lt>>::META);
 
-            fn from_item(
+            fn read_item(
                 __message: &#lt #krate::er7::Message<'_>,
                 __item: &#p::Item,
-            ) -> #p::Result<Self, #krate::typed::TypedParseError> {
-                #p::segment_from_item::<Self>(__message, __item)
+                __error: &mut #p::Option<#krate::typed::TypedParseError>,
+            ) -> Self {
+                match #p::matched_segment(__message, __item, #id, __error) {
+                    #p::Some(__segment) => {
+                        <Self as #krate::typed::Segment<#lt>>::read_fields(&__segment)
+                    }
+                    #p::None => <Self as #krate::typed::Member<#lt>>::empty_member(),
+                }
+            }
+
+            fn empty_member() -> Self {
+                Self {
+                    #(#empties)*
+                    #rest_empty
+                }
             }
 
             fn write_member(&self, __out: &mut #p::Vec<u8>, __delims: &#krate::er7::Delimiters) {

@@ -143,7 +143,15 @@ pub trait Segment<'a>: Sized {
     /// # Errors
     ///
     /// When the segment's id is not [`META.id`](SegmentMeta::id).
-    fn from_er7(segment: &er7::Segment<'a>) -> Result<Self, TypedParseError>;
+    fn from_er7(segment: &er7::Segment<'a>) -> Result<Self, TypedParseError> {
+        crate::__private::check_id(segment, Self::META.id)?;
+        Ok(Self::read_fields(segment))
+    }
+
+    /// Reads the fields without checking the id: [`Segment::from_er7`]
+    /// after its check. The derive implements it.
+    #[doc(hidden)]
+    fn read_fields(segment: &er7::Segment<'a>) -> Self;
 
     /// Appends the segment, without a terminator.
     fn write_er7(&self, out: &mut Vec<u8>, delims: &Delimiters);
@@ -198,7 +206,28 @@ pub trait Member<'a>: Sized {
     ///
     /// When a required member inside is missing, or the segment has
     /// another id.
-    fn from_item(message: &'a er7::Message<'_>, item: &Item) -> Result<Self, TypedParseError>;
+    fn from_item(message: &'a er7::Message<'_>, item: &Item) -> Result<Self, TypedParseError> {
+        let mut error = None;
+        let value = Self::read_item(message, item, &mut error);
+        error.map_or(Ok(value), Err)
+    }
+
+    /// Reads one occurrence, built in place: on a failure the first error
+    /// goes to `error` and what could be read is returned (the caller then
+    /// drops it). [`Member::from_item`] is this with a `Result`; the
+    /// derives implement it so that large typed values are not copied
+    /// through a `Result` at every level of nesting.
+    #[doc(hidden)]
+    fn read_item(
+        message: &'a er7::Message<'_>,
+        item: &Item,
+        error: &mut Option<TypedParseError>,
+    ) -> Self;
+
+    /// An occurrence with every field or member empty: what
+    /// [`Member::read_item`] returns for a required member that is missing.
+    #[doc(hidden)]
+    fn empty_member() -> Self;
 
     /// Appends the occurrence's segments, each followed by a CR.
     fn write_member(&self, out: &mut Vec<u8>, delims: &Delimiters);
@@ -226,7 +255,20 @@ pub trait Group<'a>: Member<'a> {
     fn from_instance(
         message: &'a er7::Message<'_>,
         instance: &Instance,
-    ) -> Result<Self, TypedParseError>;
+    ) -> Result<Self, TypedParseError> {
+        let mut error = None;
+        let value = Self::read_instance(message, instance, &mut error);
+        error.map_or(Ok(value), Err)
+    }
+
+    /// [`Group::from_instance`], built in place, with the first error in
+    /// `error` (see [`Member::read_item`]).
+    #[doc(hidden)]
+    fn read_instance(
+        message: &'a er7::Message<'_>,
+        instance: &Instance,
+        error: &mut Option<TypedParseError>,
+    ) -> Self;
 }
 
 /// A typed message: a struct with `#[derive(hl7_runtime::Message)]`.

@@ -11,10 +11,20 @@ use std::fmt;
 /// as a single value; writing puts them back where they were. It also
 /// remembers how many parts the input had, so trailing empty fields
 /// (`PID|1||`) come back byte for byte.
+///
+/// It is 16 bytes, and allocates only when something is kept: every
+/// composite value has one, and typed values are moved around whole.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Unmodeled<'a> {
-    pub(crate) count: usize,
-    pub(crate) parts: Vec<(usize, Piece<'a>)>,
+    /// How many parts the input had (saturating).
+    count: u32,
+    /// The kept parts by position; `None` when there are none (never an
+    /// empty `Vec`, so that equality holds).
+    #[allow(
+        clippy::box_collection,
+        reason = "a thin pointer keeps the struct at 16 bytes"
+    )]
+    kept: Option<Box<Vec<(usize, Piece<'a>)>>>,
 }
 
 /// One kept part.
@@ -34,14 +44,34 @@ impl<'a> Unmodeled<'a> {
 
     /// True when nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
+        self.kept.is_none()
+    }
+
+    /// How many parts the input had.
+    pub(crate) fn count(&self) -> usize {
+        self.count as usize
+    }
+
+    pub(crate) fn set_count(&mut self, count: usize) {
+        self.count = u32::try_from(count).unwrap_or(u32::MAX);
+    }
+
+    fn slice(&self) -> &[(usize, Piece<'a>)] {
+        self.kept.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// Keeps `piece` at `position`, after what is kept there already.
+    pub(crate) fn insert(&mut self, position: usize, piece: Piece<'a>) {
+        let parts = self.kept.get_or_insert_with(Box::default);
+        let at = parts.partition_point(|(p, _)| *p <= position);
+        parts.insert(at, (position, piece));
     }
 
     /// The kept parts as `(position, wire bytes)`. For repetitions past the
     /// first of a single-valued field the bytes are those repetitions,
     /// joined by the repetition separator.
     pub fn parts(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
-        self.parts.iter().map(|(p, piece)| match piece {
+        self.slice().iter().map(|(p, piece)| match piece {
             Piece::Whole(b) | Piece::MoreRepetitions(b) => (*p, &**b),
         })
     }
@@ -49,18 +79,21 @@ impl<'a> Unmodeled<'a> {
     /// Keeps `raw` as the whole part at `position` (an undeclared one),
     /// replacing what was kept there.
     pub fn set(&mut self, position: usize, raw: impl Into<Cow<'a, [u8]>>) {
-        self.parts
-            .retain(|(p, piece)| !(*p == position && matches!(piece, Piece::Whole(_))));
+        if let Some(parts) = &mut self.kept {
+            parts.retain(|(p, piece)| !(*p == position && matches!(piece, Piece::Whole(_))));
+            if parts.is_empty() {
+                self.kept = None;
+            }
+        }
         let raw = raw.into();
         if !raw.is_empty() {
-            let at = self.parts.partition_point(|(p, _)| *p <= position);
-            self.parts.insert(at, (position, Piece::Whole(raw)));
+            self.insert(position, Piece::Whole(raw));
         }
     }
 
     /// The whole part kept at `position`, if any.
     pub fn get(&self, position: usize) -> Option<&[u8]> {
-        self.parts.iter().find_map(|(p, piece)| match piece {
+        self.slice().iter().find_map(|(p, piece)| match piece {
             Piece::Whole(b) if *p == position => Some(&**b),
             _ => None,
         })
@@ -70,24 +103,27 @@ impl<'a> Unmodeled<'a> {
     pub fn into_owned(self) -> Unmodeled<'static> {
         Unmodeled {
             count: self.count,
-            parts: self
-                .parts
-                .into_iter()
-                .map(|(p, piece)| {
-                    let piece = match piece {
-                        Piece::Whole(b) => Piece::Whole(Cow::Owned(b.into_owned())),
-                        Piece::MoreRepetitions(b) => {
-                            Piece::MoreRepetitions(Cow::Owned(b.into_owned()))
-                        }
-                    };
-                    (p, piece)
-                })
-                .collect(),
+            kept: self.kept.map(|parts| {
+                Box::new(
+                    parts
+                        .into_iter()
+                        .map(|(p, piece)| {
+                            let piece = match piece {
+                                Piece::Whole(b) => Piece::Whole(Cow::Owned(b.into_owned())),
+                                Piece::MoreRepetitions(b) => {
+                                    Piece::MoreRepetitions(Cow::Owned(b.into_owned()))
+                                }
+                            };
+                            (p, piece)
+                        })
+                        .collect(),
+                )
+            }),
         }
     }
 
     pub(crate) fn highest(&self) -> usize {
-        self.parts.last().map_or(0, |(p, _)| *p)
+        self.slice().last().map_or(0, |(p, _)| *p)
     }
 
     pub(crate) fn whole(&self, position: usize) -> Option<&[u8]> {
@@ -95,14 +131,14 @@ impl<'a> Unmodeled<'a> {
     }
 
     pub(crate) fn more_repetitions(&self, position: usize) -> Option<&[u8]> {
-        self.parts.iter().find_map(|(p, piece)| match piece {
+        self.slice().iter().find_map(|(p, piece)| match piece {
             Piece::MoreRepetitions(b) if *p == position => Some(&**b),
             _ => None,
         })
     }
 
     pub(crate) fn report<'r>(&'r self, at: Location, out: &mut Vec<UnmodeledItem<'r>>) {
-        for (p, piece) in &self.parts {
+        for (p, piece) in self.slice() {
             let (kind, raw) = match piece {
                 Piece::Whole(b) => (UnmodeledKind::Undeclared, &**b),
                 Piece::MoreRepetitions(b) => (UnmodeledKind::MoreRepetitions, &**b),
