@@ -669,6 +669,9 @@ struct PElem {
     max_len: u32,
     /// The usage when it needs no predicate ([`Run::resolve`] of it).
     fixed: Option<Usage>,
+    /// `fixed` is a usage that allows a value: a present value needs no
+    /// usage check.
+    go: bool,
     /// No format check, code list, binding or constant: a plain value
     /// within its lengths needs no look at all.
     light: bool,
@@ -720,6 +723,21 @@ impl Fmt {
             Fmt::Id => t::check_id(raw),
             Fmt::Is => t::check_is(raw),
             Fmt::Snm => t::check_snm(raw),
+        }
+    }
+
+    /// [`Fmt::run`] passes: the common ID and IS inline (a direct branch;
+    /// the jump table of `run` was mispredicted every other value).
+    #[inline]
+    fn ok(self, raw: &[u8], separator: u8) -> bool {
+        if matches!(self, Fmt::Id | Fmt::Is) {
+            // `check_id`: no control character, no leading or trailing
+            // space.
+            raw.first() != Some(&b' ')
+                && raw.last() != Some(&b' ')
+                && raw.iter().all(|&b| b >= 0x20 && b != 0x7F)
+        } else {
+            self.run(raw, separator).is_ok()
         }
     }
 }
@@ -774,6 +792,11 @@ impl Plan {
                 .as_ref()
                 .and_then(|t| lists.get(t.as_str()).cloned().flatten());
             let fmt = Fmt::of(&base);
+            let fixed = match e.usage {
+                Usage::C(Some(_)) => None,
+                Usage::C(None) | Usage::CE | Usage::IX | Usage::NA => Some(Usage::O),
+                u => Some(u),
+            };
             let list_0396 = e
                 .table
                 .as_deref()
@@ -783,11 +806,8 @@ impl Plan {
                     && list.is_none()
                     && e.bindings.is_empty()
                     && e.constant.is_none(),
-                fixed: match e.usage {
-                    Usage::C(Some(_)) => None,
-                    Usage::C(None) | Usage::CE | Usage::IX | Usage::NA => Some(Usage::O),
-                    u => Some(u),
-                },
+                go: fixed.is_some_and(|u| !u.forbids()),
+                fixed,
                 def: Box::new(e.clone()),
                 dt: dt_index
                     .get(e.datatype.as_str())
@@ -1476,9 +1496,6 @@ struct Run<'v, 'm> {
     cap: usize,
     /// [`Options::length`].
     length: LengthMode,
-    /// Which kinds of bytes the field has ([`Classes`]): a value without
-    /// them needs no byte-by-byte look.
-    flags: u8,
     /// The message's character set is supported: ASCII decodes as itself
     /// without a problem.
     charset_ok: bool,
@@ -1526,7 +1543,6 @@ impl<'v, 'm> Run<'v, 'm> {
             classes: Classes::new(msg.delimiters()),
             cap: v.options.max_findings,
             length: v.options.length,
-            flags: 0,
             charset_ok: msg.charset().is_supported(),
             occ,
             findings: Vec::with_capacity(8),
@@ -1970,7 +1986,7 @@ impl<'v, 'm> Run<'v, 'm> {
         let Some(seg) = self.msg.segment(pos) else {
             return;
         };
-        let is_msh = seg.id() == "MSH";
+        let is_msh = seg.raw().starts_with(b"MSH");
         let at_field = |n: usize| At::new(pos, n as u32, 1, 0, 0);
         // Fields with a value.
         for n in 1..=seg.field_count() {
@@ -2030,14 +2046,13 @@ impl<'v, 'm> Run<'v, 'm> {
             }
             // One pass over the repetitions: check each, count them.
             let mut count = 0u32;
-            self.flags = flags;
             for (r, rep) in reps.enumerate() {
                 if rep.is_empty() {
                     continue;
                 }
                 count += 1;
                 let at = at.with_rep(r as u32 + 1);
-                self.element(at, pe, rep, 1);
+                self.element(at, pe, rep, 1, flags);
             }
             if count == 0 {
                 self.absent(at, usage, &fdef.name, "field", raw);
@@ -2200,19 +2215,27 @@ impl<'v, 'm> Run<'v, 'm> {
     /// Checks one present value (a repetition, component or sub-component)
     /// against its element definition; `level` is 1 for a repetition, 2 for
     /// a component, 3 for a sub-component.
-    fn element(&mut self, at: At, pe: &'v PElem, raw: &'m [u8], level: u8) {
+    fn element(&mut self, at: At, pe: &'v PElem, raw: &'m [u8], level: u8, flags: u8) {
         if self.full() || raw == b"\"\"" {
             return;
         }
         match pe.dt {
             Some(i) if pe.composite && level < 3 => {
-                self.composite(at, pe, &self.v.plan.dts[i as usize], raw, level);
+                self.composite(at, pe, &self.v.plan.dts[i as usize], raw, level, flags);
             }
-            dt => self.primitive(at, pe, dt.is_some(), raw, level),
+            dt => self.primitive(at, pe, dt.is_some(), raw, level, flags),
         }
     }
 
-    fn composite(&mut self, at: At, pe: &'v PElem, dt: &'v PDt, raw: &'m [u8], level: u8) {
+    fn composite(
+        &mut self,
+        at: At,
+        pe: &'v PElem,
+        dt: &'v PDt,
+        raw: &'m [u8],
+        level: u8,
+        flags: u8,
+    ) {
         let def = &pe.def;
         // Length of a composite: the encoded repetition.
         if raw.len() > pe.max_bound as usize {
@@ -2240,9 +2263,9 @@ impl<'v, 'm> Run<'v, 'm> {
             });
         }
         let (sep, search) = if level == 1 {
-            (self.d.component, self.flags & Classes::COMP != 0)
+            (self.d.component, flags & Classes::COMP != 0)
         } else {
-            (self.d.subcomponent, self.flags & Classes::SUB != 0)
+            (self.d.subcomponent, flags & Classes::SUB != 0)
         };
         let sub = |n: usize| {
             if level == 1 {
@@ -2279,39 +2302,42 @@ impl<'v, 'm> Run<'v, 'm> {
                 });
                 continue;
             };
-            let usage = if let Some(u) = cpe.fixed {
-                u
-            } else {
-                let value = self.value_at(at, level);
-                self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
-                    Node::Val(value)
-                })
-            };
-            if usage.forbids() {
-                let loc = self.val_loc(cat, Some(part));
-                self.push(Code::NotSupported, None, loc, |r| {
-                    format!(
-                        "component {} ({}) has usage {usage} and must not be sent",
-                        r.path(cat),
-                        cpe.def.name
-                    )
-                });
-                continue;
+            if !cpe.go {
+                let usage = if let Some(u) = cpe.fixed {
+                    u
+                } else {
+                    let value = self.value_at(at, level);
+                    self.resolve(cpe.def.usage, ContextKind::Datatype, dt, n, || {
+                        Node::Val(value)
+                    })
+                };
+                if usage.forbids() {
+                    let loc = self.val_loc(cat, Some(part));
+                    self.push(Code::NotSupported, None, loc, |r| {
+                        format!(
+                            "component {} ({}) has usage {usage} and must not be sent",
+                            r.path(cat),
+                            cpe.def.name
+                        )
+                    });
+                    continue;
+                }
             }
             // The field's byte classes, narrowed to this component when
             // the field has bytes that make its values need a closer look
             // (most components of such a field have none).
-            let field_flags = self.flags;
-            if level == 1 && field_flags & (Classes::SUB | Classes::ESC | Classes::HIGH) != 0 {
-                self.flags = self.classes.of(part, &self.d);
-            }
+            let part_flags =
+                if level == 1 && flags & (Classes::SUB | Classes::ESC | Classes::HIGH) != 0 {
+                    self.classes.of(part, &self.d)
+                } else {
+                    flags
+                };
             if cpe.composite && level < 2 {
-                self.element(cat, cpe, part, level + 1);
+                self.element(cat, cpe, part, level + 1, part_flags);
             } else if !self.full() && part != b"\"\"" {
                 // A leaf: straight to its checks.
-                self.primitive(cat, cpe, cpe.dt.is_some(), part, level + 1);
+                self.primitive(cat, cpe, cpe.dt.is_some(), part, level + 1, part_flags);
             }
-            self.flags = field_flags;
         }
         for &i in &dt.when_absent {
             if i < 64 && present & (1 << i) != 0 {
@@ -2384,7 +2410,15 @@ impl<'v, 'm> Run<'v, 'm> {
         reason = "called for every leaf value from two places; as a call it cost a tenth of the walk"
     )]
     #[inline(always)]
-    fn primitive(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
+    fn primitive(
+        &mut self,
+        at: At,
+        pe: &'v PElem,
+        known: bool,
+        raw: &'m [u8],
+        level: u8,
+        flags: u8,
+    ) {
         let below = match level {
             1 => Classes::COMP,
             2 => Classes::SUB,
@@ -2394,7 +2428,7 @@ impl<'v, 'm> Run<'v, 'm> {
         // level below is its own text: when every check passes on the
         // bytes, there is nothing to report and nothing more to do. Any
         // failure goes to the full checks, which report in their order.
-        if self.flags & (Classes::ESC | Classes::HIGH | below) == 0
+        if flags & (Classes::ESC | Classes::HIGH | below) == 0
             && !pe.bindings
             && raw.len() <= pe.max_len as usize
             && raw.len() >= pe.min_len as usize
@@ -2407,7 +2441,7 @@ impl<'v, 'm> Run<'v, 'm> {
             } else {
                 self.d.subcomponent
             };
-            let ok = pe.fmt.is_none_or(|check| check.run(raw, separator).is_ok())
+            let ok = pe.fmt.is_none_or(|check| check.ok(raw, separator))
                 && (!pe.constant || pe.def.constant.as_ref().is_none_or(|c| c.as_bytes() == raw))
                 && pe.list.as_ref().is_none_or(|list| {
                     list.codes.contains(raw) || pe.list_0396 && coding_system_code(raw)
@@ -2416,11 +2450,19 @@ impl<'v, 'm> Run<'v, 'm> {
                 return;
             }
         }
-        self.primitive_checks(at, pe, known, raw, level);
+        self.primitive_checks(at, pe, known, raw, level, flags);
     }
 
     #[inline(never)]
-    fn primitive_checks(&mut self, at: At, pe: &'v PElem, known: bool, raw: &'m [u8], level: u8) {
+    fn primitive_checks(
+        &mut self,
+        at: At,
+        pe: &'v PElem,
+        known: bool,
+        raw: &'m [u8],
+        level: u8,
+        flags: u8,
+    ) {
         let def = &pe.def;
         let d = self.d;
         // One pass: escapes, non-ASCII bytes, and a separator of the level
@@ -2435,12 +2477,11 @@ impl<'v, 'm> Run<'v, 'm> {
             2 => Classes::SUB,
             _ => 0,
         };
-        let (escaped, non_ascii, split) =
-            if self.flags & (Classes::ESC | Classes::HIGH | below) == 0 {
-                (false, false, false)
-            } else {
-                scan(raw, d.escape, sep)
-            };
+        let (escaped, non_ascii, split) = if flags & (Classes::ESC | Classes::HIGH | below) == 0 {
+            (false, false, false)
+        } else {
+            scan(raw, d.escape, sep)
+        };
         if split && level < 3 && known && !pe.varies {
             let loc = self.val_loc(at, Some(raw));
             self.push(Code::Extra, None, loc, |r| {
