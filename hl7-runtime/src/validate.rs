@@ -2223,7 +2223,7 @@ impl<'v, 'm> Run<'v, 'm> {
             Some(i) if pe.composite && level < 3 => {
                 self.composite(at, pe, &self.v.plan.dts[i as usize], raw, level, flags);
             }
-            dt => self.primitive(at, pe, dt.is_some(), raw, level, flags),
+            _ => self.primitive(at, pe, raw, level, flags),
         }
     }
 
@@ -2336,7 +2336,7 @@ impl<'v, 'm> Run<'v, 'm> {
                 self.element(cat, cpe, part, level + 1, part_flags);
             } else if !self.full() && part != b"\"\"" {
                 // A leaf: straight to its checks.
-                self.primitive(cat, cpe, cpe.dt.is_some(), part, level + 1, part_flags);
+                self.primitive(cat, cpe, part, level + 1, part_flags);
             }
         }
         for &i in &dt.when_absent {
@@ -2410,15 +2410,7 @@ impl<'v, 'm> Run<'v, 'm> {
         reason = "called for every leaf value from two places; as a call it cost a tenth of the walk"
     )]
     #[inline(always)]
-    fn primitive(
-        &mut self,
-        at: At,
-        pe: &'v PElem,
-        known: bool,
-        raw: &'m [u8],
-        level: u8,
-        flags: u8,
-    ) {
+    fn primitive(&mut self, at: At, pe: &'v PElem, raw: &'m [u8], level: u8, flags: u8) {
         let below = match level {
             1 => Classes::COMP,
             2 => Classes::SUB,
@@ -2450,19 +2442,11 @@ impl<'v, 'm> Run<'v, 'm> {
                 return;
             }
         }
-        self.primitive_checks(at, pe, known, raw, level, flags);
+        self.primitive_checks(at, pe, raw, level, flags);
     }
 
     #[inline(never)]
-    fn primitive_checks(
-        &mut self,
-        at: At,
-        pe: &'v PElem,
-        known: bool,
-        raw: &'m [u8],
-        level: u8,
-        flags: u8,
-    ) {
+    fn primitive_checks(&mut self, at: At, pe: &'v PElem, raw: &'m [u8], level: u8, flags: u8) {
         let def = &pe.def;
         let d = self.d;
         // One pass: escapes, non-ASCII bytes, and a separator of the level
@@ -2482,7 +2466,8 @@ impl<'v, 'm> Run<'v, 'm> {
         } else {
             scan(raw, d.escape, sep)
         };
-        if split && level < 3 && known && !pe.varies {
+        // A primitive of a known data type has no components.
+        if split && level < 3 && pe.dt.is_some() && !pe.varies {
             let loc = self.val_loc(at, Some(raw));
             self.push(Code::Extra, None, loc, |r| {
                 format!(
