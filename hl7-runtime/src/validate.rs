@@ -1388,6 +1388,10 @@ fn push_num(s: &mut String, n: impl Into<u64>) {
     }
 }
 
+/// Room for a finding's message: most fit, so that building one is a
+/// single allocation.
+const MESSAGE_CAPACITY: usize = 128;
+
 /// A finding's message built by appending, without the formatting
 /// machinery: the common findings (an undefined component, a value too
 /// long) can come by the dozen in one message.
@@ -1657,30 +1661,36 @@ impl<'v, 'm> Run<'v, 'm> {
 
     /// [`Run::path_string`] as the start of a finding's message.
     fn text(&self, at: At) -> Text {
-        Text(self.path_string(at))
+        let mut s = String::with_capacity(MESSAGE_CAPACITY);
+        self.push_path(&mut s, at);
+        Text(s)
     }
 
     fn path_string(&self, at: At) -> String {
-        let mut s = String::with_capacity(64);
-        self.push_seg_path(&mut s, at.pos);
+        let mut s = String::with_capacity(24);
+        self.push_path(&mut s, at);
+        s
+    }
+
+    fn push_path(&self, s: &mut String, at: At) {
+        self.push_seg_path(s, at.pos);
         if at.field() > 0 {
             s.push('-');
-            push_num(&mut s, at.field());
+            push_num(s, at.field());
             if at.rep() > 1 {
                 s.push('[');
-                push_num(&mut s, at.rep());
+                push_num(s, at.rep());
                 s.push(']');
             }
             if at.comp() > 0 {
                 s.push('.');
-                push_num(&mut s, at.comp());
+                push_num(s, at.comp());
                 if at.sub() > 0 {
                     s.push('.');
-                    push_num(&mut s, at.sub());
+                    push_num(s, at.sub());
                 }
             }
         }
-        s
     }
 
     /// Location of a whole segment (or of the end of the message when
@@ -2004,7 +2014,7 @@ impl<'v, 'm> Run<'v, 'm> {
                     let defined = flavor.fields.len();
                     let loc = self.val_loc(at, Some(raw));
                     self.push(Code::Extra, None, loc, |r| {
-                        Text(String::with_capacity(80))
+                        Text(String::with_capacity(MESSAGE_CAPACITY))
                             .s("field ")
                             .s(&r.path_string(at))
                             .s(" is not defined by the profile (")
@@ -2151,7 +2161,7 @@ impl<'v, 'm> Run<'v, 'm> {
             Usage::R => {
                 let loc = self.val_loc(at, raw);
                 self.push(Code::RequiredFieldMissing, None, loc, |r| {
-                    Text(String::with_capacity(64))
+                    Text(String::with_capacity(MESSAGE_CAPACITY))
                         .s("required ")
                         .s(what)
                         .s(" ")
@@ -2165,7 +2175,7 @@ impl<'v, 'm> Run<'v, 'm> {
             Usage::RE => {
                 let loc = self.val_loc(at, raw);
                 self.push(Code::RequiredButEmpty, None, loc, |r| {
-                    Text(String::with_capacity(64))
+                    Text(String::with_capacity(MESSAGE_CAPACITY))
                         .s(what)
                         .s(" ")
                         .s(&r.path_string(at))
