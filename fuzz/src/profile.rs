@@ -6,7 +6,9 @@ use std::sync::{Arc, LazyLock};
 use hl7_runtime::er7::Message;
 use hl7_runtime::json::named::NamedJson;
 use hl7_runtime::validate::Validator;
-use hl7_schema::profile::{self, BaseDefinitions, Loaded, Profile, StructureNode, mwb, nist, site};
+use hl7_schema::profile::{
+    self, BaseDefinitions, Loaded, Profile, SourceFormat, StructureNode, mwb, nist, site,
+};
 
 /// The base site profiles are layered on: loaded once (a site profile's own
 /// `hl7 = ...` or `base_profile = ...` would load a version, or read a
@@ -26,8 +28,9 @@ const SAMPLE: &[u8] = b"MSH|^~\\&|A|B|C|D|20260101||ADT^A01^ADT_A01|1|P|2.5.1\rE
 /// printable; `into_result` agrees with `has_errors`. A loaded profile
 /// prints as a tree, builds a validator that validates a sample message,
 /// and names it in JSON. A profile without errors refers only to segments
-/// it defines, with each reference naming its segment, and has no
-/// cardinality whose minimum exceeds its maximum.
+/// it defines, with each reference naming its segment, has no cardinality
+/// whose minimum exceeds its maximum, and (MWB, NIST) defines every data
+/// type its fields and components name.
 ///
 /// # Panics
 /// When an invariant breaks.
@@ -95,6 +98,23 @@ fn check_loaded(loaded: Loaded, text: &str, path: &Path) {
 
 /// A profile that loaded without errors is consistent.
 fn check_profile(p: &Profile) {
+    // MWB and NIST profiles carry their own data-type library (a site
+    // profile's come from its base).
+    if matches!(p.meta.format, SourceFormat::Mwb | SourceFormat::Nist) {
+        let elements = p
+            .segments
+            .values()
+            .flat_map(|s| &s.fields)
+            .chain(p.datatypes.values().flat_map(|d| &d.components));
+        for e in elements {
+            assert!(
+                p.datatype(&e.datatype).is_some(),
+                "{} has data type {}, not defined",
+                e.name,
+                e.datatype
+            );
+        }
+    }
     for m in &p.messages {
         for (_, node) in m.walk() {
             let c = node.cardinality();
