@@ -6,6 +6,8 @@
 //!   per line. JSON input is any sequence of JSON objects (JSON Lines, or
 //!   pretty-printed objects one after another); after a syntax error reading
 //!   goes on at the next line.
+//! * With `--profile`, JSON (read or written) is named JSON: the profile's
+//!   names for segments, groups, fields and components.
 //! * XML output is one document: the message element itself for a single
 //!   message, or an `<HL7Messages>` element holding one message element per
 //!   message when there are several (or none). XML input may be either.
@@ -42,11 +44,10 @@ pub(crate) fn load_profile(
     let Some(path) = profile else {
         return Ok(None);
     };
-    if to != Encoding::Json || from == Encoding::Json {
+    if to != Encoding::Json && from != Encoding::Json {
         return Err(format!(
-            "--profile {}: named JSON is written from ER7 or XML (`--to json --profile P`); \
-             to read JSON back use the structural JSON (no --profile), or typed messages with \
-             serde in Rust",
+            "--profile {}: the profile names the fields of JSON (`--to json` or `--from json`); \
+             ER7 and XML need none",
             path.display()
         ));
     }
@@ -78,6 +79,7 @@ pub(crate) fn run(
         eprintln!("hl7: {}: {what}", input.name);
         status.parse_failures = true;
     };
+    let named = profile.map(NamedJson::new);
     let mut messages: Vec<Message<'_>> = Vec::new();
     for input in inputs {
         match from {
@@ -89,7 +91,7 @@ pub(crate) fn run(
                     }
                 }
             }
-            Encoding::Json => read_json(input, &mut messages, &mut report),
+            Encoding::Json => read_json(input, named.as_ref(), &mut messages, &mut report),
             Encoding::Xml => match std::str::from_utf8(&input.bytes) {
                 Err(e) => report(input, format!("XML input must be UTF-8: {e}")),
                 Ok(text) => match xml::from_xml(text.trim_start_matches('\u{feff}')) {
@@ -99,9 +101,9 @@ pub(crate) fn run(
             },
         }
     }
-    match profile {
-        Some(p) => write_named(&messages, &NamedJson::new(p), out, status),
-        None => write(&messages, to, out),
+    match &named {
+        Some(named) if to == Encoding::Json => write_named(&messages, named, out, status),
+        _ => write(&messages, to, out),
     }
 }
 
@@ -131,9 +133,11 @@ fn write_named(
     Ok(())
 }
 
-/// Reads a sequence of JSON objects; after an error, goes on at the next line.
+/// Reads a sequence of JSON objects, structural or (with a profile) named;
+/// after an error, goes on at the next line.
 fn read_json<'a>(
     input: &'a Input,
+    named: Option<&NamedJson<'_>>,
     messages: &mut Vec<Message<'a>>,
     report: &mut impl FnMut(&Input, String),
 ) {
@@ -148,7 +152,11 @@ fn read_json<'a>(
             Some(Ok(value)) => {
                 n += 1;
                 pos += stream.byte_offset();
-                match json::from_value(&value) {
+                let read = match named {
+                    Some(named) => named.from_value(&value).map_err(|e| e.to_string()),
+                    None => json::from_value(&value).map_err(|e| e.to_string()),
+                };
+                match read {
                     Ok(m) => messages.push(m),
                     Err(e) => report(input, format!("JSON message {n}: {e}")),
                 }

@@ -75,10 +75,12 @@ enum Command {
     /// `--from json` reads JSON Lines (or any sequence of JSON objects) and
     /// `--from xml` reads either XML form.
     ///
-    /// `--to json --profile P` writes named JSON instead: keys are the
+    /// With `--profile P`, JSON is named JSON instead: keys are the
     /// profile's names (`"patient_name": [{"family_name": ...}]`), groups
     /// nest, exactly as serde writes the typed messages hl7-codegen makes
-    /// from P (docs/json.md).
+    /// from P (docs/json.md). `--to json --profile P` writes it; `--from
+    /// json --profile P` reads it back (errors name the JSON path). Named
+    /// JSON holds only what the profile models.
     Convert {
         /// Target encoding.
         #[arg(long, value_enum)]
@@ -86,8 +88,8 @@ enum Command {
         /// Encoding of the input.
         #[arg(long, value_enum, default_value = "er7")]
         from: convert::Encoding,
-        /// Write named JSON with this profile's names (a TOML site profile,
-        /// MWB or NIST); without it, JSON is the structural form.
+        /// Read or write named JSON with this profile's names (a TOML site
+        /// profile, MWB or NIST); without it, JSON is the structural form.
         #[arg(long, value_name = "P")]
         profile: Option<PathBuf>,
         /// Write to this file instead of standard output.

@@ -148,9 +148,9 @@ fn profile_problems_and_directions_are_usage_errors() {
         &[
             "convert",
             "--from",
-            "json",
-            "--to",
             "er7",
+            "--to",
+            "xml",
             "--profile",
             profile.to_str().unwrap(),
         ],
@@ -159,9 +159,70 @@ fn profile_problems_and_directions_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("named JSON is written from ER7 or XML"),
+        err.contains("the profile names the fields of JSON"),
         "{err}"
     );
+}
+
+#[test]
+fn named_json_reads_back_with_the_profile() {
+    let profile = root().join("profiles/sites/acme-oru.toml");
+    let profile = profile.to_str().unwrap();
+    let input = std::fs::read(root().join("examples/messages/oru_r01.hl7")).unwrap();
+    let named = hl7(&["convert", "--to", "json", "--profile", profile], &input);
+    assert_eq!(named.status.code(), Some(0));
+    let er7 = hl7(
+        &[
+            "convert",
+            "--from",
+            "json",
+            "--to",
+            "er7",
+            "--profile",
+            profile,
+        ],
+        &named.stdout,
+    );
+    assert_eq!(
+        er7.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&er7.stderr)
+    );
+    // What the profile models comes back: named JSON of the result is the
+    // same named JSON.
+    let again = hl7(
+        &["convert", "--to", "json", "--profile", profile],
+        &er7.stdout,
+    );
+    assert_eq!(again.stdout, named.stdout);
+    assert!(er7.stdout.starts_with(b"MSH|^~\\&|"));
+
+    // A bad value is reported with its JSON path; the others still convert.
+    let mut v: serde_json::Value = serde_json::from_slice(named.stdout.trim_ascii_end()).unwrap();
+    v["patient_result"]["patient"]["pid"]["patient_name"][0]["given_name"] = serde_json::json!(7);
+    let two = format!("{v}\n{}", String::from_utf8_lossy(&named.stdout));
+    let o = hl7(
+        &[
+            "convert",
+            "--from",
+            "json",
+            "--to",
+            "er7",
+            "--profile",
+            profile,
+        ],
+        two.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "JSON message 1: $.patient_result.patient.pid.patient_name[0].given_name: expected a string, found a number"
+        ),
+        "{err}"
+    );
+    assert_eq!(o.stdout, er7.stdout);
 }
 
 #[test]

@@ -513,7 +513,8 @@ pub fn value_to_er7(value: &Json) -> Result<Vec<u8>, JsonError> {
     })
 }
 
-fn kind(v: &Json) -> &'static str {
+/// What kind of JSON value `v` is, for error messages.
+pub(crate) fn kind(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",

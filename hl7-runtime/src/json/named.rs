@@ -310,6 +310,417 @@ impl<'p> NamedJson<'p> {
     }
 }
 
+// ---- Named JSON back to ER7 ----------------------------------------------
+
+/// Where in the JSON a value is: `$.patient_result[0].obx.set_id_obx`.
+#[derive(Default)]
+struct JsonPath(String);
+
+impl JsonPath {
+    fn key<T>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let len = self.0.len();
+        self.0.push('.');
+        self.0.push_str(key);
+        let out = f(self);
+        self.0.truncate(len);
+        out
+    }
+
+    fn index<T>(&mut self, i: usize, f: impl FnOnce(&mut Self) -> T) -> T {
+        let len = self.0.len();
+        self.0.push('[');
+        self.0.push_str(&i.to_string());
+        self.0.push(']');
+        let out = f(self);
+        self.0.truncate(len);
+        out
+    }
+
+    fn err(&self, what: impl fmt::Display) -> NamedJsonError {
+        err(format!("${}: {what}", self.0))
+    }
+}
+
+use super::kind;
+
+fn object<'j>(v: &'j Json, path: &JsonPath) -> Result<&'j Map<String, Json>, NamedJsonError> {
+    v.as_object()
+        .ok_or_else(|| path.err(format_args!("expected an object, found {}", kind(v))))
+}
+
+/// Fails on a key the profile does not name: named JSON has no place for
+/// unmodeled content, and dropping it silently would lose data.
+fn no_unknown_keys(
+    obj: &Map<String, Json>,
+    known: &[String],
+    what: &str,
+    path: &JsonPath,
+) -> Result<(), NamedJsonError> {
+    match obj.keys().find(|k| !known.contains(k)) {
+        Some(k) => Err(path.err(format_args!(
+            "unknown key `{k}`: {what} has no member by that name"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Joins `parts` (position from 1, text) with `sep`, up to the last
+/// non-empty one.
+fn join(parts: &[(usize, Vec<u8>)], sep: u8, out: &mut Vec<u8>) {
+    let last = parts
+        .iter()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(p, _)| *p)
+        .max()
+        .unwrap_or(0);
+    for n in 1..=last {
+        if n > 1 {
+            out.push(sep);
+        }
+        if let Some((_, t)) = parts.iter().find(|(p, _)| *p == n) {
+            out.extend_from_slice(t);
+        }
+    }
+}
+
+/// Writing one message: the profile and the message's delimiters.
+struct Writer<'n, 'p> {
+    named: &'n NamedJson<'p>,
+    delims: crate::er7::Delimiters,
+}
+
+impl NamedJson<'_> {
+    /// Reads a message back from named JSON: the ER7 it describes, parsed.
+    ///
+    /// The profile message is chosen as for [`NamedJson::to_value`], from
+    /// the MSH in the JSON. Values are wire text (escapes as written), so
+    /// a value holding a separator is an error, as are a missing required
+    /// member, a key the profile does not name (named JSON has no place
+    /// for unmodeled content, and dropping it would lose data) and a value
+    /// of the wrong JSON type. Each error names its JSON path
+    /// (`$.pid.patient_name[0].family_name`).
+    ///
+    /// ```
+    /// use hl7_runtime::er7::Message;
+    /// use hl7_runtime::json::named::NamedJson;
+    ///
+    /// let profile = hl7_schema::profile::structure_profile("2.5.1", "ADT_A09")?;
+    /// let named = NamedJson::new(&profile);
+    /// let er7 = b"MSH|^~\\&|A||B||20260101||ADT^A09^ADT_A09|1|P|2.5.1\rEVN||20260101\rPID|1||42^^^H^MR||DOE^JANE\rPV1|1|I\r";
+    /// let json = named.to_value(&Message::parse(er7)?)?;
+    /// assert_eq!(named.from_value(&json)?.to_er7(), er7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As above; also when the profile has no message for the MSH in the
+    /// JSON, or the result does not parse as ER7.
+    pub fn from_value(&self, json: &Json) -> Result<Message<'static>, NamedJsonError> {
+        let er7 = self.value_to_er7(json)?;
+        Message::parse(&er7).map(Message::into_owned).map_err(|e| {
+            err(format!(
+                "$: the message described does not parse as ER7: {e}"
+            ))
+        })
+    }
+
+    /// The ER7 bytes (CR terminators) named JSON describes; see
+    /// [`NamedJson::from_value`].
+    ///
+    /// # Errors
+    ///
+    /// As [`NamedJson::from_value`].
+    pub fn value_to_er7(&self, json: &Json) -> Result<Vec<u8>, NamedJsonError> {
+        let mut path = JsonPath::default();
+        let root = object(json, &path)?;
+        // The MSH says which message this is and which delimiters to use:
+        // write it with the first message's MSH, read it back, choose.
+        let (msh_key, msh_flavor) = self
+            .profile
+            .messages
+            .first()
+            .and_then(|m| {
+                m.children.iter().find_map(|n| match n {
+                    StructureNode::Segment(s) if s.name == "MSH" => {
+                        Some((field_key(&snake(&s.name)), s.segment.clone()))
+                    }
+                    _ => None,
+                })
+            })
+            .ok_or_else(|| err("$: the profile declares no message with an MSH".to_owned()))?;
+        let msh = root
+            .get(&msh_key)
+            .ok_or_else(|| path.err(format_args!("missing `{msh_key}`")))?;
+        let w = Writer {
+            named: self,
+            delims: path.key(&msh_key, |path| self.delimiters(msh, &msh_flavor, path))?,
+        };
+        let mut header = Vec::new();
+        path.key(&msh_key, |path| {
+            w.segment(path, msh, "MSH", &msh_flavor, &mut header)
+        })?;
+        let index = Message::parse(&header)
+            .ok()
+            .and_then(|m| self.message_index(&m))
+            .ok_or_else(|| {
+                err("$: the profile has no message for this MSH-9 type and event".to_owned())
+            })?;
+        let def: &MessageDef = &self.profile.messages[index];
+        let mut out = Vec::new();
+        w.members(&mut path, root, &def.children, &def.structure, &mut out)?;
+        Ok(out)
+    }
+}
+
+impl NamedJson<'_> {
+    /// The delimiters of the MSH object: its MSH-1 and MSH-2.
+    fn delimiters(
+        &self,
+        msh: &Json,
+        flavor: &str,
+        path: &JsonPath,
+    ) -> Result<crate::er7::Delimiters, NamedJsonError> {
+        let obj = object(msh, path)?;
+        let at = |n: u32| {
+            let def = self.profile.segment(flavor)?;
+            let (name, _) = element_names(&def.fields, false)
+                .into_iter()
+                .find(|(_, e)| e.position == n)?;
+            obj.get(&field_key(&name))?.as_str()
+        };
+        let (Some(field), Some(enc)) = (at(1), at(2)) else {
+            return Err(path.err("MSH-1 and MSH-2 (the delimiters) are missing"));
+        };
+        delimiters(field, enc, path)
+    }
+}
+
+/// The delimiters MSH-1 `field` and MSH-2 `enc` give.
+fn delimiters(
+    field: &str,
+    enc: &str,
+    path: &JsonPath,
+) -> Result<crate::er7::Delimiters, NamedJsonError> {
+    Message::parse(format!("MSH{field}{enc}\r").as_bytes())
+        .map(|m| *m.delimiters())
+        .map_err(|e| path.err(format_args!("MSH-1 and MSH-2: {e}")))
+}
+
+impl Writer<'_, '_> {
+    /// The members of a group or message, in order.
+    fn members(
+        &self,
+        path: &mut JsonPath,
+        obj: &Map<String, Json>,
+        nodes: &[StructureNode],
+        within: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), NamedJsonError> {
+        let mut names = Unique::default();
+        let mut known = Vec::new();
+        for (_, node, shape, _, _) in modeled(nodes) {
+            let (hl7, name) = match node {
+                StructureNode::Segment(s) => (s.name.as_str(), snake(&s.name)),
+                StructureNode::Group(g) => (g.name.as_str(), snake(&g.name)),
+            };
+            let key = field_key(&names.name(name));
+            let value = obj.get(&key);
+            known.push(key.clone());
+            let Some(value) = value else {
+                if shape == Shape::Single {
+                    return Err(path.err(format_args!(
+                        "missing `{key}`: {hl7} is required in {within}"
+                    )));
+                }
+                continue;
+            };
+            path.key(&key, |path| {
+                if shape != Shape::Repeated {
+                    return self.node(path, value, node, out);
+                }
+                let items = value.as_array().ok_or_else(|| {
+                    path.err(format_args!("expected an array, found {}", kind(value)))
+                })?;
+                for (i, item) in items.iter().enumerate() {
+                    path.index(i, |path| self.node(path, item, node, out))?;
+                }
+                Ok(())
+            })?;
+        }
+        no_unknown_keys(obj, &known, within, path)
+    }
+
+    fn node(
+        &self,
+        path: &mut JsonPath,
+        value: &Json,
+        node: &StructureNode,
+        out: &mut Vec<u8>,
+    ) -> Result<(), NamedJsonError> {
+        match node {
+            StructureNode::Segment(s) => self.segment(path, value, &s.name, &s.segment, out),
+            StructureNode::Group(g) => {
+                let obj = object(value, path)?;
+                self.members(path, obj, &g.children, &g.name, out)
+            }
+        }
+    }
+
+    /// One segment, followed by a CR.
+    fn segment(
+        &self,
+        path: &mut JsonPath,
+        value: &Json,
+        id: &str,
+        flavor: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), NamedJsonError> {
+        let obj = object(value, path)?;
+        let def = self
+            .named
+            .profile
+            .segment(flavor)
+            .ok_or_else(|| path.err(format_args!("the profile has no segment {flavor}")))?;
+        let header = matches!(id, "MSH" | "FHS" | "BHS");
+        let mut fields: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut known = Vec::new();
+        for (name, e) in element_names(&def.fields, false) {
+            let Some((_, shape, _, _)) = element_shape(e, false) else {
+                continue;
+            };
+            let key = field_key(&name);
+            let position = e.position as usize;
+            let v = obj.get(&key);
+            known.push(key.clone());
+            let Some(v) = v else {
+                if shape == Shape::Single {
+                    return Err(
+                        path.err(format_args!("missing `{key}`: {id}-{position} is required"))
+                    );
+                }
+                continue;
+            };
+            let text = path.key(&key, |path| {
+                if header && position <= 2 {
+                    // MSH-1 and MSH-2 are the delimiters themselves.
+                    v.as_str().map(|s| s.as_bytes().to_vec()).ok_or_else(|| {
+                        path.err(format_args!("expected a string, found {}", kind(v)))
+                    })
+                } else if shape == Shape::Repeated {
+                    self.repetitions(path, v, &e.datatype)
+                } else {
+                    self.element(path, v, &e.datatype, 0)
+                }
+            })?;
+            fields.push((position, text));
+        }
+        no_unknown_keys(obj, &known, id, path)?;
+        out.extend_from_slice(id.as_bytes());
+        let sep = self.delims.field;
+        if header {
+            // Field 1 is the separator itself; field 2 follows it directly.
+            let take = |n: usize| fields.iter().find(|(p, _)| *p == n).map(|(_, t)| &t[..]);
+            out.extend_from_slice(take(1).unwrap_or(&[sep]));
+            out.extend_from_slice(take(2).unwrap_or_default());
+            let rest: Vec<(usize, Vec<u8>)> = fields
+                .iter()
+                .filter(|(p, _)| *p > 2)
+                .map(|(p, t)| (p - 2, t.clone()))
+                .collect();
+            if rest.iter().any(|(_, t)| !t.is_empty()) {
+                out.push(sep);
+                join(&rest, sep, out);
+            }
+        } else if fields.iter().any(|(_, t)| !t.is_empty()) {
+            out.push(sep);
+            join(&fields, sep, out);
+        }
+        out.push(b'\r');
+        Ok(())
+    }
+
+    fn repetitions(
+        &self,
+        path: &mut JsonPath,
+        v: &Json,
+        flavor: &str,
+    ) -> Result<Vec<u8>, NamedJsonError> {
+        let items = v
+            .as_array()
+            .ok_or_else(|| path.err(format_args!("expected an array, found {}", kind(v))))?;
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(self.delims.repetition);
+            }
+            let text = path.index(i, |path| self.element(path, item, flavor, 0))?;
+            out.extend_from_slice(&text);
+        }
+        Ok(out)
+    }
+
+    /// A field repetition (`depth` 0), component (1) or subcomponent (2).
+    fn element(
+        &self,
+        path: &mut JsonPath,
+        v: &Json,
+        flavor: &str,
+        depth: u32,
+    ) -> Result<Vec<u8>, NamedJsonError> {
+        let Some(def) = data_type(self.named.profile, flavor, depth).1 else {
+            let text = v
+                .as_str()
+                .ok_or_else(|| path.err(format_args!("expected a string, found {}", kind(v))))?;
+            // A separator that would end the value early is an error; one
+            // of a deeper level is kept as written, as the typed value keeps
+            // it (`3.5&5.0` in a field whose type has no components).
+            let d = &self.delims;
+            let breaks = |c: u8| {
+                c == d.field
+                    || c == d.repetition
+                    || c == b'\r'
+                    || c == b'\n'
+                    || (depth >= 1 && c == d.component)
+                    || (depth >= 2 && c == d.subcomponent)
+            };
+            if let Some(c) = text.bytes().find(|&c| breaks(c)) {
+                return Err(path.err(format_args!(
+                    "the value holds `{}`, a separator: write it escaped (\\F\\ \\S\\ \\R\\ \\T\\)",
+                    char::from(c).escape_default()
+                )));
+            }
+            return Ok(text.as_bytes().to_vec());
+        };
+        let obj = object(v, path)?;
+        let mut parts = Vec::new();
+        let mut known = Vec::new();
+        for (name, e) in element_names(&def.components, true) {
+            if element_shape(e, true).is_none() {
+                continue;
+            }
+            let key = field_key(&name);
+            let part = obj.get(&key);
+            known.push(key.clone());
+            if let Some(part) = part {
+                let text = path.key(&key, |path| {
+                    self.element(path, part, &e.datatype, depth + 1)
+                })?;
+                parts.push((e.position as usize, text));
+            }
+        }
+        no_unknown_keys(obj, &known, &def.name, path)?;
+        let sep = if depth == 0 {
+            self.delims.component
+        } else {
+            self.delims.subcomponent
+        };
+        let mut out = Vec::new();
+        join(&parts, sep, &mut out);
+        Ok(out)
+    }
+}
+
 /// Reads a typed message (generated with serde on) from named JSON; a bad
 /// value's error names its JSON path
 /// (`patient_result.order_observation[0].observation[1].obx.set_id_obx:

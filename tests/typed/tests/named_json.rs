@@ -57,6 +57,72 @@ fn typed_json_reads_back() {
     let again = Message::parse(&er7).unwrap();
     let typed_again = acme_oru::OruR01::from_message(&again).unwrap();
     assert_eq!(serde_json::to_string(&typed_again).unwrap(), json);
+    // Read back at run time from the profile (`hl7 convert --from json
+    // --profile`), the same JSON gives the same ER7 as the typed message.
+    let profile = load("profiles/sites/acme-oru.toml");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let named = NamedJson::new(&profile);
+    assert_eq!(named.value_to_er7(&value).unwrap(), er7);
+    assert_eq!(named.from_value(&value).unwrap().to_er7(), er7);
+}
+
+#[test]
+fn profile_walk_reads_json_back_as_the_types_write_it() {
+    let profile = load("profiles/sites/acme-adt.toml");
+    let named = NamedJson::new(&profile);
+    let bytes = std::fs::read(root().join("examples/messages/adt_a01.hl7")).unwrap();
+    let msg = Message::parse(&bytes).unwrap();
+    let json = named.to_value(&msg).unwrap();
+    let typed: acme_adt::AdtA01<'static> =
+        hl7_runtime::json::named::from_str(&json.to_string()).unwrap();
+    let er7 = named.value_to_er7(&json).unwrap();
+    assert_eq!(er7, typed.to_er7(msg.delimiters()));
+    // And it reads into the same JSON again.
+    let again = named.from_value(&json).unwrap();
+    assert_eq!(named.to_value(&again).unwrap(), json);
+
+    // Bad JSON: each error names its path.
+    let cases: [(&str, serde_json::Value, &str); 4] = [
+        (
+            "/pid/patient_name/0/family_name/surname",
+            serde_json::json!(5),
+            "$.pid.patient_name[0].family_name.surname: expected a string, found a number",
+        ),
+        (
+            "/pid/patient_name/0/given_name",
+            serde_json::json!("A^B"),
+            "$.pid.patient_name[0].given_name: the value holds `^`, a separator",
+        ),
+        (
+            "/pid/zz_unknown",
+            serde_json::json!("x"),
+            "$.pid: unknown key `zz_unknown`: PID has no member by that name",
+        ),
+        (
+            "/pid/patient_name",
+            serde_json::json!({"family_name": {"surname": "DOE"}}),
+            "$.pid.patient_name: expected an array, found an object",
+        ),
+    ];
+    for (pointer, value, expected) in cases {
+        let mut bad = json.clone();
+        let slot = pointer.rsplit_once('/').unwrap();
+        match bad.pointer_mut(slot.0).unwrap() {
+            serde_json::Value::Object(m) => {
+                m.insert(slot.1.to_owned(), value);
+            }
+            other => *other.get_mut(0).unwrap() = value,
+        }
+        let e = named.value_to_er7(&bad).unwrap_err().to_string();
+        assert!(e.starts_with(expected), "{pointer}: {e}");
+    }
+    let mut missing = json.clone();
+    missing.as_object_mut().unwrap().remove("pid");
+    let e = named.value_to_er7(&missing).unwrap_err().to_string();
+    assert!(
+        e.starts_with("$: missing `pid`: PID is required in ADT_A01"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -106,8 +172,19 @@ fn corpus_named_json_agrees_with_stock_types() {
                 continue;
             };
             let from_types = serde_json::to_value(&typed).unwrap();
-            let from_profile = NamedJson::new(&profile).to_value(&msg).unwrap();
+            let named = NamedJson::new(&profile);
+            let from_profile = named.to_value(&msg).unwrap();
             assert_eq!(from_types, from_profile, "{}", f.display());
+            // Back to ER7 at run time, as the typed message read from the
+            // same JSON writes it.
+            let back: hl7_runtime::stock::v2_5_1::OruR01<'static> =
+                hl7_runtime::json::named::from_str(&from_profile.to_string()).unwrap();
+            assert_eq!(
+                named.value_to_er7(&from_profile).unwrap(),
+                back.to_er7(msg.delimiters()),
+                "{}",
+                f.display()
+            );
             compared += 1;
         }
     }
