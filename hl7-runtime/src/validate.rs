@@ -361,7 +361,10 @@ pub struct Report {
     /// Every finding, in message order within each check, at most
     /// [`Options::max_findings`] plus one `truncated` note.
     pub findings: Vec<Finding>,
-    /// How many findings were left out because of the cap.
+    /// How many findings were left out because of the cap. They are
+    /// counted up to ten times [`Options::max_findings`]; past that
+    /// validation stops and this is a lower bound (the `truncated` note
+    /// says "at least").
     pub suppressed: usize,
 }
 
@@ -1555,8 +1558,15 @@ impl<'v, 'm> Run<'v, 'm> {
         }
     }
 
+    /// Findings past the cap are counted, not kept.
     fn full(&self) -> bool {
         self.findings.len() >= self.cap
+    }
+
+    /// Counting stops too, at ten times the cap: past that the walk ends
+    /// and the count of left-out findings is a lower bound.
+    fn stopped(&self) -> bool {
+        self.findings.len() + self.suppressed >= self.cap.saturating_mul(10).max(1)
     }
 
     #[cold]
@@ -1602,6 +1612,7 @@ impl<'v, 'm> Run<'v, 'm> {
             .and_then(|s| s.field(10))
             .map(|v| text_of(v).into_owned())
             .filter(|s| !s.is_empty());
+        let stopped = self.stopped();
         let mut findings = self.findings;
         // Message order (the checks run structure first, then fields).
         if !findings.is_sorted_by_key(|f| f.location.offset) {
@@ -1620,9 +1631,11 @@ impl<'v, 'm> Run<'v, 'm> {
                     offset: self.msg.offset(),
                     len: 0,
                 },
-                message: format!("{n} more findings not reported (the limit is {})", {
+                message: format!(
+                    "{}{n} more findings not reported (the limit is {})",
+                    if stopped { "at least " } else { "" },
                     self.v.options.max_findings
-                }),
+                ),
             });
         }
         Report {
@@ -1846,8 +1859,7 @@ impl<'v, 'm> Run<'v, 'm> {
         }
         let end = self.msg.segment_count();
         for (j, node) in defs.iter().enumerate() {
-            if self.full() {
-                self.suppressed += 1;
+            if self.stopped() {
                 return;
             }
             let count = counts[j];
@@ -2000,7 +2012,7 @@ impl<'v, 'm> Run<'v, 'm> {
         let at_field = |n: usize| At::new(pos, n as u32, 1, 0, 0);
         // Fields with a value.
         for n in 1..=seg.field_count() {
-            if self.full() {
+            if self.stopped() {
                 return;
             }
             let Some(value) = seg.field(n) else { break };
@@ -2226,7 +2238,7 @@ impl<'v, 'm> Run<'v, 'm> {
     /// against its element definition; `level` is 1 for a repetition, 2 for
     /// a component, 3 for a sub-component.
     fn element(&mut self, at: At, pe: &'v PElem, raw: &'m [u8], level: u8, flags: u8) {
-        if self.full() || raw == b"\"\"" {
+        if self.stopped() || raw == b"\"\"" {
             return;
         }
         match pe.dt {
@@ -2344,7 +2356,7 @@ impl<'v, 'm> Run<'v, 'm> {
                 };
             if cpe.composite && level < 2 {
                 self.element(cat, cpe, part, level + 1, part_flags);
-            } else if !self.full() && part != b"\"\"" {
+            } else if !self.stopped() && part != b"\"\"" {
                 // A leaf: straight to its checks.
                 self.primitive(cat, cpe, part, level + 1, part_flags);
             }

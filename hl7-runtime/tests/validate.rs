@@ -244,6 +244,45 @@ fn findings_are_capped_per_message() {
 }
 
 #[test]
+fn the_count_of_left_out_findings_is_exact_below_ten_times_the_cap() {
+    // Found by the `validate` fuzz target: the count was off both ways.
+    let msg = &std::fs::read(repo("fuzz/corpus/seeds/truncation_formatting.hl7")).unwrap()[..];
+    for structure in ["ADT_A01", "ORU_R01"] {
+        let all = check(&base(structure), msg);
+        assert_eq!(all.suppressed, 0);
+        let total = all.findings.len();
+        let v = Validator::with_options(
+            structure_profile("2.5.1", structure).unwrap(),
+            Options::default().max_findings(3),
+        );
+        let r = check(&v, msg);
+        assert!(total > 3, "{structure}: {}", list(&all));
+        assert_eq!(r.suppressed, total - 3, "{structure}: {}", list(&all));
+        assert_eq!(r.findings.len(), 4);
+        let note = &r.findings.last().unwrap().message;
+        assert!(
+            note.starts_with(&format!("{} more findings", total - 3)),
+            "{note}"
+        );
+    }
+    // Past ten times the cap, validation stops: the count is a lower bound.
+    let junk = format!("PID|{}", ["19801301"; 400].join("|"));
+    let v = Validator::with_options(
+        structure_profile("2.5.1", "ADT_A01").unwrap(),
+        Options::default().max_findings(2),
+    );
+    let r = check(&v, &adt(&[(2, &junk)], &[]));
+    assert_eq!(r.suppressed, 18);
+    assert!(
+        r.findings
+            .last()
+            .unwrap()
+            .message
+            .starts_with("at least 18 more")
+    );
+}
+
+#[test]
 fn policy_overrides_severity_per_code() {
     let policy = Policy::parse("101 = warning").unwrap();
     let v = Validator::with_options(
