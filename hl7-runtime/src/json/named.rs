@@ -32,7 +32,9 @@ use std::fmt;
 use hl7_schema::naming::{
     Shape, Unique, data_type, element_names, element_shape, field_key, shape, snake, usage_code,
 };
-use hl7_schema::profile::{DatatypeDef, MessageDef, Profile, StructureNode};
+use std::collections::HashMap;
+
+use hl7_schema::profile::{ElementDef, MessageDef, Profile, StructureNode};
 use serde_json::{Map, Value as Json};
 
 use crate::er7::{Level, Message, Segment, Value};
@@ -45,6 +47,33 @@ pub struct NamedJson<'p> {
     /// Per profile message: its typed structure (modeled members only, as
     /// the typed message matches).
     structures: Vec<Structure>,
+    /// The modeled fields of each segment flavor, named once.
+    fields: HashMap<&'p str, Vec<Named<'p>>>,
+    /// The modeled components of each composite data-type flavor.
+    components: HashMap<&'p str, Vec<Named<'p>>>,
+}
+
+/// A modeled element of a segment or data type: its JSON key, definition
+/// and shape, as the typed struct has it.
+#[derive(Debug)]
+struct Named<'p> {
+    key: String,
+    def: &'p ElementDef,
+    shape: Shape,
+}
+
+fn named(elems: &[ElementDef], component: bool) -> Vec<Named<'_>> {
+    element_names(elems, component)
+        .into_iter()
+        .filter_map(|(name, def)| {
+            let (_, shape, _, _) = element_shape(def, component)?;
+            Some(Named {
+                key: field_key(&name),
+                def,
+                shape,
+            })
+        })
+        .collect()
 }
 
 /// Writing named JSON failed.
@@ -116,6 +145,12 @@ impl<'p> NamedJson<'p> {
         NamedJson {
             profile,
             structures,
+            fields: (profile.segments.iter())
+                .map(|(id, s)| (id.as_str(), named(&s.fields, false)))
+                .collect(),
+            components: (profile.datatypes.iter())
+                .map(|(id, d)| (id.as_str(), named(&d.components, true)))
+                .collect(),
         }
     }
 
@@ -224,15 +259,12 @@ impl<'p> NamedJson<'p> {
 
     fn segment(&self, seg: &Segment<'_>, flavor: &str) -> Json {
         let mut out = Map::new();
-        let Some(def) = self.profile.segment(flavor) else {
+        let Some(fields) = self.fields.get(flavor) else {
             return Json::Object(out);
         };
-        for (name, e) in element_names(&def.fields, false) {
-            let Some((_, shape, _, _)) = element_shape(e, false) else {
-                continue;
-            };
+        for Named { key, def: e, shape } in fields {
+            let key = key.clone();
             let field = seg.field(e.position as usize);
-            let key = field_key(&name);
             let one = |v: Option<Value<'_>>| {
                 let first = v.map(|v| {
                     if v.level() == Level::Field {
@@ -270,7 +302,7 @@ impl<'p> NamedJson<'p> {
     /// of data-type flavor `flavor`; `None` when not sent.
     fn element(&self, value: Option<Value<'_>>, flavor: &str, depth: u32) -> Json {
         match data_type(self.profile, flavor, depth) {
-            (_, Some(def)) => self.composite(value, def, depth),
+            (_, Some(_)) => self.composite(value, flavor, depth),
             (_, None) => Json::String(
                 value
                     .map(|v| String::from_utf8_lossy(v.raw()).into_owned())
@@ -279,7 +311,7 @@ impl<'p> NamedJson<'p> {
         }
     }
 
-    fn composite(&self, value: Option<Value<'_>>, def: &DatatypeDef, depth: u32) -> Json {
+    fn composite(&self, value: Option<Value<'_>>, flavor: &str, depth: u32) -> Json {
         let parts: Vec<Value<'_>> = match value {
             Some(v) => match v.level() {
                 Level::Field | Level::Repetition => v.components().collect(),
@@ -289,12 +321,9 @@ impl<'p> NamedJson<'p> {
             None => Vec::new(),
         };
         let mut out = Map::new();
-        for (name, e) in element_names(&def.components, true) {
-            let Some((_, shape, _, _)) = element_shape(e, true) else {
-                continue;
-            };
+        for Named { key, def: e, shape } in self.components.get(flavor).into_iter().flatten() {
+            let key = key.clone();
             let part = parts.get(e.position as usize - 1).copied();
-            let key = field_key(&name);
             match shape {
                 Shape::Optional => {
                     if let Some(p) = part.filter(|p| !p.is_empty()) {
@@ -352,11 +381,11 @@ fn object<'j>(v: &'j Json, path: &JsonPath) -> Result<&'j Map<String, Json>, Nam
 /// unmodeled content, and dropping it silently would lose data.
 fn no_unknown_keys(
     obj: &Map<String, Json>,
-    known: &[String],
+    known: impl Fn(&str) -> bool,
     what: &str,
     path: &JsonPath,
 ) -> Result<(), NamedJsonError> {
-    match obj.keys().find(|k| !known.contains(k)) {
+    match obj.keys().find(|k| !known(k)) {
         Some(k) => Err(path.err(format_args!(
             "unknown key `{k}`: {what} has no member by that name"
         ))),
@@ -483,11 +512,12 @@ impl NamedJson<'_> {
     ) -> Result<crate::er7::Delimiters, NamedJsonError> {
         let obj = object(msh, path)?;
         let at = |n: u32| {
-            let def = self.profile.segment(flavor)?;
-            let (name, _) = element_names(&def.fields, false)
-                .into_iter()
-                .find(|(_, e)| e.position == n)?;
-            obj.get(&field_key(&name))?.as_str()
+            let f = self
+                .fields
+                .get(flavor)?
+                .iter()
+                .find(|f| f.def.position == n)?;
+            obj.get(&f.key)?.as_str()
         };
         let (Some(field), Some(enc)) = (at(1), at(2)) else {
             return Err(path.err("MSH-1 and MSH-2 (the delimiters) are missing"));
@@ -548,7 +578,7 @@ impl Writer<'_, '_> {
                 Ok(())
             })?;
         }
-        no_unknown_keys(obj, &known, within, path)
+        no_unknown_keys(obj, |k| known.iter().any(|n| n == k), within, path)
     }
 
     fn node(
@@ -577,37 +607,27 @@ impl Writer<'_, '_> {
         out: &mut Vec<u8>,
     ) -> Result<(), NamedJsonError> {
         let obj = object(value, path)?;
-        let def = self
-            .named
-            .profile
-            .segment(flavor)
+        let elems = (self.named.fields.get(flavor))
             .ok_or_else(|| path.err(format_args!("the profile has no segment {flavor}")))?;
         let header = matches!(id, "MSH" | "FHS" | "BHS");
         let mut fields: Vec<(usize, Vec<u8>)> = Vec::new();
-        let mut known = Vec::new();
-        for (name, e) in element_names(&def.fields, false) {
-            let Some((_, shape, _, _)) = element_shape(e, false) else {
-                continue;
-            };
-            let key = field_key(&name);
+        for Named { key, def: e, shape } in elems {
             let position = e.position as usize;
-            let v = obj.get(&key);
-            known.push(key.clone());
-            let Some(v) = v else {
-                if shape == Shape::Single {
+            let Some(v) = obj.get(key) else {
+                if *shape == Shape::Single {
                     return Err(
                         path.err(format_args!("missing `{key}`: {id}-{position} is required"))
                     );
                 }
                 continue;
             };
-            let text = path.key(&key, |path| {
+            let text = path.key(key, |path| {
                 if header && position <= 2 {
                     // MSH-1 and MSH-2 are the delimiters themselves.
                     v.as_str().map(|s| s.as_bytes().to_vec()).ok_or_else(|| {
                         path.err(format_args!("expected a string, found {}", kind(v)))
                     })
-                } else if shape == Shape::Repeated {
+                } else if *shape == Shape::Repeated {
                     self.repetitions(path, v, &e.datatype)
                 } else {
                     self.element(path, v, &e.datatype, 0)
@@ -615,7 +635,7 @@ impl Writer<'_, '_> {
             })?;
             fields.push((position, text));
         }
-        no_unknown_keys(obj, &known, id, path)?;
+        no_unknown_keys(obj, |k| elems.iter().any(|n| n.key == k), id, path)?;
         out.extend_from_slice(id.as_bytes());
         let sep = self.delims.field;
         if header {
@@ -668,7 +688,8 @@ impl Writer<'_, '_> {
         flavor: &str,
         depth: u32,
     ) -> Result<Vec<u8>, NamedJsonError> {
-        let Some(def) = data_type(self.named.profile, flavor, depth).1 else {
+        let (code, def) = data_type(self.named.profile, flavor, depth);
+        if def.is_none() {
             let text = v
                 .as_str()
                 .ok_or_else(|| path.err(format_args!("expected a string, found {}", kind(v))))?;
@@ -691,25 +712,23 @@ impl Writer<'_, '_> {
                 )));
             }
             return Ok(text.as_bytes().to_vec());
-        };
+        }
         let obj = object(v, path)?;
+        let elems = self
+            .named
+            .components
+            .get(flavor)
+            .map_or(&[][..], Vec::as_slice);
         let mut parts = Vec::new();
-        let mut known = Vec::new();
-        for (name, e) in element_names(&def.components, true) {
-            if element_shape(e, true).is_none() {
-                continue;
-            }
-            let key = field_key(&name);
-            let part = obj.get(&key);
-            known.push(key.clone());
+        for Named { key, def: e, .. } in elems {
+            let part = obj.get(key);
             if let Some(part) = part {
-                let text = path.key(&key, |path| {
-                    self.element(path, part, &e.datatype, depth + 1)
-                })?;
+                let text =
+                    path.key(key, |path| self.element(path, part, &e.datatype, depth + 1))?;
                 parts.push((e.position as usize, text));
             }
         }
-        no_unknown_keys(obj, &known, &def.name, path)?;
+        no_unknown_keys(obj, |k| elems.iter().any(|n| n.key == k), &code, path)?;
         let sep = if depth == 0 {
             self.delims.component
         } else {
